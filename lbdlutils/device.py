@@ -1,0 +1,82 @@
+"""Device detection (CUDA, then MPS, then CPU) and a thread policy that avoids oversubscription."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import torch
+
+DEVICE_ENV = "LBDL_DEVICE"
+VALID_DEVICES = ("cuda", "mps", "cpu")
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps is not None and mps.is_available())
+
+
+def get_device(requested: str | None = None) -> torch.device:
+    """The best available device, or ``requested`` / ``LBDL_DEVICE`` if set (e.g. ``cpu``, ``cuda:1``)."""
+    name = requested or os.environ.get(DEVICE_ENV, "").strip() or None
+    if name is None:
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps") if _mps_available() else torch.device("cpu")
+    kind = name.split(":")[0].lower()
+    if kind not in VALID_DEVICES:
+        raise ValueError(f"unknown device {name!r}: valid devices are {', '.join(VALID_DEVICES)} "
+                         f"(optionally with an index, e.g. cuda:1)")
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device {name!r} was asked for but CUDA is not available here; "
+                           f"unset {DEVICE_ENV} or use cpu")
+    if kind == "mps" and not _mps_available():
+        raise RuntimeError(f"device {name!r} was asked for but MPS is not available here; "
+                           f"unset {DEVICE_ENV} or use cpu")
+    return torch.device(name)
+
+
+def cpu_quota(cgroup_root: str | Path = "/sys/fs/cgroup") -> float | None:
+    """CPUs allowed by a container quota (cgroup v2 ``cpu.max`` or v1 CFS), or None if unlimited."""
+    root = Path(cgroup_root)
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota_us = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period_us = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        return None if quota_us <= 0 else quota_us / period_us
+    except (OSError, ValueError):
+        return None
+
+
+def available_cpus() -> int:
+    """CPUs this process may really use: affinity mask and container quota, at least 1."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity mask
+        cpus = os.cpu_count() or 1
+    quota = cpu_quota()
+    if quota is not None:
+        cpus = min(cpus, max(1, math.floor(quota)))
+    return max(1, cpus)
+
+
+def configure_threads(threads: int | None = None) -> int:
+    """Set torch's intra-op threads: ``threads``, else ``OMP_NUM_THREADS``, else the usable CPUs."""
+    if threads is None:
+        env = os.environ.get("OMP_NUM_THREADS", "").strip()
+        if env:
+            try:
+                threads = int(env)
+            except ValueError:
+                raise ValueError(f"OMP_NUM_THREADS={env!r} is not a positive integer") from None
+        else:
+            threads = available_cpus()
+    if not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    torch.set_num_threads(threads)
+    return threads
