@@ -42,7 +42,7 @@ def seed_everything(seed: int) -> torch.Generator:
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 (readers' own code may use the legacy global RNG)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 

@@ -1,0 +1,56 @@
+# The two commands of the README: `make lab` (read and run) and `make test` (check everything).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+# torch is installed first and pinned so pip never resolves an unpinned torch (a multi-GB CUDA
+# build on Linux). Override for your machine, e.g. a CPU-only build on a Linux laptop:
+#   make lab TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
+TORCH  ?= torch==2.13.0
+NB     ?= $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+
+.PHONY: lab test lint unit notebooks render nbval clean help
+
+help:
+	@echo "make lab     set up .venv and open JupyterLab on notebooks/"
+	@echo "make test    set up .venv and run lint, unit tests, notebook hygiene, every notebook at ci scale"
+	@echo "make render  re-run notebooks at small scale and save their outputs (NB=notebooks/01_....ipynb)"
+	@echo "make nbval   run the notebooks with pytest --nbval-lax at LBDL_SCALE=ci"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.torch: | $(PY)
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install $(TORCH)
+	touch $@
+
+$(VENV)/.lab: pyproject.toml $(VENV)/.torch
+	$(PY) -m pip install -e ".[lab]"
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.torch
+	$(PY) -m pip install -e ".[test]"
+	touch $@
+
+lab: $(VENV)/.lab
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check .
+
+unit: $(VENV)/.test
+	$(PY) -m pytest -m "not notebooks"
+
+notebooks: $(VENV)/.test
+	$(PY) -m pytest -m notebooks
+
+test: lint $(VENV)/.test
+	$(PY) -m pytest
+
+render: $(VENV)/.test
+	$(PY) scripts/render.py $(NB)
+
+nbval: $(VENV)/.test
+	LBDL_SCALE=ci LBDL_HEADLESS=1 $(PY) -m pytest --nbval-lax -p no:cacheprovider $(NB)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

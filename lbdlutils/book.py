@@ -1,0 +1,41 @@
+"""The book's facts as data (edition V1.3): contents, figures, bibliography and index terms.
+
+Only titles, numbers, pages, names and terms: no prose from the book (CC BY-NC-SA 4.0).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+_FILES = {"toc": "lbdl-toc.json", "bibliography": "lbdl-bibliography.json", "index": "lbdl-index.json"}
+
+
+@cache
+def load(name: str) -> dict[str, Any]:
+    """One of the bundled JSON files: ``toc``, ``bibliography`` or ``index``."""
+    if name not in _FILES:
+        raise ValueError(f"unknown book data {name!r}: valid are {', '.join(_FILES)}")
+    text = resources.files("lbdlutils").joinpath("bookdata", _FILES[name]).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def chapter(number: int) -> dict[str, Any]:
+    """The table-of-contents entry of chapter ``number`` (1..8), with its sections."""
+    chapters = {c["number"]: c for c in load("toc")["chapters"] if c["number"] is not None}
+    if number not in chapters:
+        raise ValueError(f"no chapter {number!r} in the book: chapters are numbered {min(chapters)}..{max(chapters)}")
+    return chapters[number]
+
+
+def sections(number: int) -> list[tuple[str, str, int]]:
+    """(number, title, page) of every section of chapter ``number``, e.g. ("1.2", "Basis ...", 14)."""
+    return [(s["number"], s["title"], s["page"]) for s in chapter(number)["sections"]]
+
+
+def figures(number: int | None = None) -> list[dict[str, Any]]:
+    """The book's figures (number, title, page, chapter), all or those of chapter ``number``."""
+    figs = load("toc")["figures"]
+    return figs if number is None else [f for f in figs if f["chapter"] == number]

@@ -1,0 +1,66 @@
+"""Reading the companion's own notebooks as data: paths, cells, headings and the code hash.
+
+Used by the render script, the hygiene tests and the bibliography and index chapters. Plain JSON,
+so no Jupyter package is needed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
+
+
+def notebook_dir(start: str | Path | None = None) -> Path:
+    """The ``notebooks/`` folder of the repository that holds ``start`` (default: this package)."""
+    here = Path(start) if start is not None else Path(__file__).resolve().parent.parent
+    for folder in [here, *here.parents]:
+        if (folder / "notebooks").is_dir():
+            return folder / "notebooks"
+    raise FileNotFoundError(f"no notebooks/ folder found above {here}: run from a clone of the repository")
+
+
+def paths(folder: str | Path | None = None) -> list[Path]:
+    """The chapter notebooks (``NN_title.ipynb``), in chapter order."""
+    folder = Path(folder) if folder is not None else notebook_dir()
+    return sorted(p for p in folder.glob("*.ipynb") if NAME.match(p.name))
+
+
+def read(path: str | Path) -> dict[str, Any]:
+    """A notebook as a dict, with a clear error if it is missing or not valid notebook JSON."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no notebook at {path}")
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON (line {err.lineno}): {err.msg}") from None
+    if not isinstance(nb, dict) or "cells" not in nb:
+        raise ValueError(f"{path} is JSON but not a notebook (no 'cells')")
+    return nb
+
+
+def source(cell: dict[str, Any]) -> str:
+    """A cell's source as one string (notebooks store it as a string or a list of lines)."""
+    src = cell.get("source", "")
+    return src if isinstance(src, str) else "".join(src)
+
+
+def code_hash(nb: dict[str, Any]) -> str:
+    """SHA-256 of the code cells' sources, ignoring papermill's injected-parameters cell."""
+    h = hashlib.sha256()
+    for cell in nb["cells"]:
+        if cell.get("cell_type") == "code" and "injected-parameters" not in cell.get("metadata", {}).get("tags", []):
+            h.update(source(cell).strip().encode("utf-8") + b"\n\x00")
+    return h.hexdigest()
+
+
+def headings(nb: dict[str, Any], level: int = 2) -> list[str]:
+    """The text of every markdown heading of the given level (``##`` by default)."""
+    mark = "#" * level + " "
+    return [line[len(mark):].strip() for cell in nb["cells"] if cell.get("cell_type") == "markdown"
+            for line in source(cell).splitlines() if line.startswith(mark)]

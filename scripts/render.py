@@ -1,0 +1,63 @@
+"""Re-run notebooks top to bottom at their default (small) scale and commit-ready their outputs.
+
+    python scripts/render.py [notebooks/01_machine_learning.ipynb ...]   (default: all)
+
+Each notebook runs in a fresh kernel through run_notebook.py. Only a run without errors replaces
+the file; then papermill's timing metadata and any widget state are dropped and the code hash,
+scale, run time, peak memory and metrics are stamped into ``metadata.lbdl`` (see CONTRIBUTING.md).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from lbdlutils import notebooks  # noqa: E402
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def clean(nb: dict, stamp: dict) -> dict:
+    """Drop run-specific metadata and stamp the code hash and measurements."""
+    nb["metadata"].pop("papermill", None)
+    nb["metadata"].pop("widgets", None)
+    nb["metadata"]["kernelspec"] = KERNELSPEC
+    for cell in nb["cells"]:
+        for key in ("papermill", "execution", "collapsed", "scrolled"):
+            cell.get("metadata", {}).pop(key, None)
+    nb["metadata"]["lbdl"] = {"code_sha256": notebooks.code_hash(nb), **stamp}
+    return nb
+
+
+def render(path: Path) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out, metrics = Path(tmp) / path.name, Path(tmp) / "metrics.jsonl"
+        run = subprocess.run([sys.executable, str(ROOT / "scripts" / "run_notebook.py"), str(path), str(out),
+                              "--metrics", str(metrics)], capture_output=True, text=True)
+        if run.returncode != 0:
+            sys.exit(f"render of {path.name} failed; the committed file is unchanged.\n{run.stderr[-3000:]}")
+        stats = json.loads(run.stdout.strip().splitlines()[-1])
+        records = [json.loads(line) for line in metrics.read_text().splitlines()] if metrics.exists() else []
+        nb = notebooks.read(out)
+    stamp = {"scale": "small", "seconds": stats["seconds"], "peak_rss_mb": stats["peak_rss_mb"],
+             "metrics": {r["name"]: round(r["value"], 6) for r in records}}
+    path.write_text(json.dumps(clean(nb, stamp), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return stats | {"metrics": stamp["metrics"]}
+
+
+def main() -> None:
+    targets = [Path(p) for p in sys.argv[1:]] or notebooks.paths(ROOT / "notebooks")
+    for path in targets:
+        stats = render(path)
+        print(f"{path.name}: {stats['seconds']} s, peak {stats['peak_rss_mb']} MB")
+        for name, value in stats["metrics"].items():
+            print(f"    {name} = {value:g}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Shared fixtures: a clean lbdlutils state per test, and the notebook timing summary."""
+
+from __future__ import annotations
+
+import pytest
+
+import lbdlutils as lbdl
+from lbdlutils import scale, session
+
+NOTEBOOK_STATS: list[dict] = []
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees another's scale, session, metrics or environment variables."""
+    for var in ("LBDL_SCALE", "LBDL_DEVICE", "LBDL_METRICS", "LBDL_HEADLESS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(scale, "_current", None)
+    monkeypatch.setattr(session, "_session", None)
+    lbdl.records.clear()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if NOTEBOOK_STATS:
+        terminalreporter.section("notebooks at ci scale")
+        for s in NOTEBOOK_STATS:
+            terminalreporter.write_line(f"{s['notebook']:<32} {s['seconds']:>6.1f} s   peak {s['peak_rss_mb']:>5} MB"
+                                        f"   {s['metrics']} metrics")

@@ -1,0 +1,56 @@
+import json
+
+import pytest
+import torch
+
+import lbdlutils as lbdl
+
+
+def test_expect_passes_records_and_writes_jsonl(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "m.jsonl"
+    monkeypatch.setenv("LBDL_METRICS", str(path))
+    lbdl.setup("ci", seed=5, notebook="01_x", report=False)
+    assert lbdl.expect("acc", torch.tensor(0.9), at_least={"ci": 0.5, "small": 0.95}) == pytest.approx(0.9)
+    rec = json.loads(path.read_text().splitlines()[-1])
+    assert rec == {"notebook": "01_x", "name": "acc", "value": pytest.approx(0.9), "scale": "ci", "seed": 5,
+                   "at_least": 0.5, "at_most": None, "passed": True}
+    assert "✓ acc" in capsys.readouterr().out
+
+
+def test_expect_fails_with_a_clear_message_and_still_records():
+    lbdl.set_scale("small")
+    with pytest.raises(AssertionError, match=r"acc = 0.9, expected >= 0.95 at scale 'small'"):
+        lbdl.expect("acc", 0.9, at_least={"ci": 0.5, "small": 0.95})
+    assert lbdl.records[-1]["passed"] is False
+    with pytest.raises(AssertionError):
+        lbdl.expect("loss", float("nan"), at_most=1.0)  # NaN never passes
+    lbdl.set_scale("full")
+    assert lbdl.expect("acc", 0.96, at_least={"ci": 0.5, "small": 0.95}) == 0.96  # full falls back to small
+
+
+def test_expect_refuses_checks_that_cannot_fail_and_bad_inputs():
+    with pytest.raises(ValueError, match="needs at_least and/or at_most"):
+        lbdl.expect("acc", 0.9)
+    with pytest.raises(ValueError, match="unknown scale"):
+        lbdl.expect("acc", 0.9, at_least={"tiny": 0.1})
+    lbdl.set_scale("small")
+    with pytest.raises(ValueError, match="no value for scale 'small'"):
+        lbdl.expect("acc", 0.9, at_least={"ci": 0.1})
+    with pytest.raises(ValueError, match="one number"):
+        lbdl.expect("acc", torch.ones(3), at_least=0)
+    with pytest.raises(TypeError, match="expected a number"):
+        lbdl.expect("acc", "high", at_least=0)
+    with pytest.raises(ValueError, match="non-empty name"):
+        lbdl.record("", 1.0)
+
+
+def test_check_close_records_error_and_fails_on_mismatch():
+    a = torch.randn(5, 3, dtype=torch.float64)
+    assert lbdl.check_close("same", a, a.clone()) == 0.0
+    with pytest.raises(AssertionError, match="bad: from-scratch and reference differ"):
+        lbdl.check_close("bad", a, a + 1e-3, rtol=0, atol=1e-5)
+    assert lbdl.records[-1]["name"] == "bad" and lbdl.records[-1]["passed"] is False
+    with pytest.raises(ValueError, match=r"shapes differ, \(5, 3\) vs \(3, 5\)"):
+        lbdl.check_close("shape", a, a.T)
+    with pytest.raises(TypeError, match="compares tensors"):
+        lbdl.check_close("type", a, [1, 2])

@@ -1,0 +1,94 @@
+"""Kernel-free checks of the committed notebooks: structure, conventions and fresh outputs."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+
+import lbdlutils as lbdl
+from lbdlutils import notebooks
+
+PATHS = notebooks.paths()
+IDS = [p.name for p in PATHS]
+CHAPTERS = {1: "01_machine_learning", 2: "02_efficient_computation", 3: "03_training", 4: "04_model_components",
+            5: "05_architectures", 6: "06_prediction", 7: "07_synthesis", 8: "08_the_compute_schism",
+            9: "09_missing_bits", 10: "10_bibliography", 11: "11_index"}
+
+
+def test_there_are_notebooks_and_names_follow_chapters():
+    assert PATHS, "no notebooks found in notebooks/"
+    for p in PATHS:
+        number = int(p.name[:2])
+        assert p.stem == CHAPTERS.get(number), f"{p.name}: chapter {number} should be {CHAPTERS.get(number)}.ipynb"
+
+
+@pytest.fixture(params=PATHS, ids=IDS)
+def nb(request):
+    return request.param, notebooks.read(request.param)
+
+
+def test_valid_nbformat(nb):
+    path, _ = nb
+    nbformat.validate(nbformat.read(path, as_version=4))
+
+
+def test_one_clean_top_to_bottom_run(nb):
+    path, data = nb
+    code = [c for c in data["cells"] if c["cell_type"] == "code"]
+    assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), \
+        f"{path.name}: execution counts are not 1..n: re-render with make render"
+    outputs = [o for c in code for o in c.get("outputs", [])]
+    assert outputs, f"{path.name}: no outputs committed: make render"
+    assert not [o for o in outputs if o["output_type"] == "error"], f"{path.name}: an error output is committed"
+    text = json.dumps(outputs)
+    assert not re.search(r"/(root|tmp|home|work|Users)/", text), f"{path.name}: a machine path is in the outputs"
+    assert "application/vnd.jupyter.widget-state+json" not in json.dumps(data["metadata"])
+    assert data["metadata"]["kernelspec"]["name"] == "python3"
+    assert path.stat().st_size < 2_000_000, f"{path.name} is over 2 MB"
+
+
+def test_outputs_are_not_stale(nb):
+    path, data = nb
+    stamp = data["metadata"].get("lbdl", {})
+    assert stamp.get("scale") == "small", f"{path.name}: not rendered by make render at small scale"
+    assert stamp.get("code_sha256") == notebooks.code_hash(data), \
+        f"{path.name}: code changed since its outputs were rendered: run make render NB={path}"
+
+
+def test_conventions_first_cells(nb):
+    path, data = nb
+    cells = data["cells"]
+    title = notebooks.source(cells[0])
+    assert cells[0]["cell_type"] == "markdown" and title.startswith("# ")
+    assert "colab.research.google.com" in title and "mybinder.org" in title, f"{path.name}: badges missing"
+    assert path.name in title, f"{path.name}: the badges must link to this notebook"
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert "google.colab" in notebooks.source(code[0]) and lbdl.REPO_URL in notebooks.source(code[0])
+    params = [c for c in code if "parameters" in c["metadata"].get("tags", [])]
+    assert len(params) == 1, f"{path.name}: exactly one cell must be tagged 'parameters'"
+    src = notebooks.source(params[0])
+    assert 'SCALE: str = "small"' in src and "SEED: int = 0" in src
+    after = code[code.index(params[0]) + 1]
+    assert "lbdl.setup(SCALE, SEED" in notebooks.source(after), f"{path.name}: setup must follow parameters"
+    assert f'notebook="{path.stem}"' in notebooks.source(after)
+
+
+def test_headings_follow_the_book(nb):
+    path, data = nb
+    number = int(path.name[:2])
+    if number > 8:
+        return
+    heads = notebooks.headings(data)
+    for sec, title, _ in lbdl.book.sections(number):
+        assert any(h.startswith(f"{sec} {title}") for h in heads), f"{path.name}: no heading '## {sec} {title}'"
+
+
+def test_every_expect_has_a_threshold(nb):
+    """expect() raises without a bound; here we also forbid disabling checks with bare asserts on True."""
+    path, data = nb
+    src = "\n".join(notebooks.source(c) for c in data["cells"] if c["cell_type"] == "code")
+    assert "lbdl.expect(" in src, f"{path.name}: no learning check"
+    assert not re.search(r"assert\s+True\b", src)
