@@ -45,7 +45,7 @@ def render(path: Path) -> dict:
         records = [json.loads(line) for line in metrics.read_text().splitlines()] if metrics.exists() else []
         nb = notebooks.read(out)
     stamp = {"scale": "small", "seconds": stats["seconds"], "peak_rss_mb": stats["peak_rss_mb"],
-             "metrics": {r["name"]: round(r["value"], 6) for r in records}}
+             "metrics": {r["name"]: float(f"{r['value']:.6g}") for r in records}}
     path.write_text(json.dumps(clean(nb, stamp), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return stats | {"metrics": stamp["metrics"]}
 
