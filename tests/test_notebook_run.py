@@ -24,16 +24,25 @@ def expected_metric_names(path: Path) -> set[str]:
     return set(re.findall(r"lbdl\.(?:expect|check_close)\(\s*f?[\"']([^\"'{}]+)[\"']", src))
 
 
-@pytest.mark.notebooks
-@pytest.mark.parametrize("path", PATHS, ids=[p.name for p in PATHS])
-def test_notebook_runs_at_ci_scale(path: Path, tmp_path: Path) -> None:
+RECORDS: dict[str, list[dict]] = {}
+
+
+def run_ci(path: Path, tmp_path: Path) -> tuple[dict, list[dict]]:
+    """Run ``path`` at ci scale in a fresh kernel; return its stats and metric records."""
     out, metrics = tmp_path / path.name, tmp_path / "metrics.jsonl"
     run = subprocess.run([sys.executable, str(ROOT / "scripts" / "run_notebook.py"), str(path), str(out),
                           "--scale", "ci", "--seed", "0", "--metrics", str(metrics)],
                          capture_output=True, text=True)
     assert run.returncode == 0, f"{path.name} failed at ci scale:\n{run.stderr[-4000:]}"
     stats = json.loads(run.stdout.strip().splitlines()[-1])
-    records = [json.loads(line) for line in metrics.read_text().splitlines()]
+    return stats, [json.loads(line) for line in metrics.read_text().splitlines()]
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", PATHS, ids=[p.name for p in PATHS])
+def test_notebook_runs_at_ci_scale(path: Path, tmp_path: Path) -> None:
+    stats, records = run_ci(path, tmp_path)
+    RECORDS[path.name] = records
     NOTEBOOK_STATS.append(stats | {"metrics": len(records)})
 
     assert {r["scale"] for r in records} == {"ci"}, "the injected SCALE parameter did not reach lbdl.setup"
@@ -42,3 +51,19 @@ def test_notebook_runs_at_ci_scale(path: Path, tmp_path: Path) -> None:
     missing = expected_metric_names(path) - {r["name"] for r in records}
     assert not missing, f"{path.name}: checks in the code that never ran: {sorted(missing)}"
     assert stats["seconds"] < CI_BUDGET_S, f"{path.name} took {stats['seconds']} s at ci scale"
+
+
+@pytest.mark.notebooks
+def test_a_second_run_gives_the_same_numbers(tmp_path: Path) -> None:
+    """Seeded notebooks repeat on CPU: re-run chapter 1 and compare every metric."""
+    path = PATHS[0]
+    if path.name not in RECORDS:
+        (tmp_path / "first").mkdir()
+        RECORDS[path.name] = run_ci(path, tmp_path / "first")[1]
+    first = RECORDS[path.name]
+    (tmp_path / "second").mkdir(exist_ok=True)
+    second = run_ci(path, tmp_path / "second")[1]
+    assert [r["name"] for r in first] == [r["name"] for r in second]
+    # Multithreaded BLAS may change the last bits of a sum, so round-off sized differences are allowed.
+    for a, b in zip(first, second):
+        assert b["value"] == pytest.approx(a["value"], rel=1e-6, abs=1e-9), a["name"]
