@@ -31,8 +31,11 @@ $(VENV)/.test: pyproject.toml $(VENV)/.torch
 	$(PY) -m pip install -e ".[test]"
 	touch $@
 
+# Jupyter refuses to run as root unless told; containers often run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
 lab: $(VENV)/.lab
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
