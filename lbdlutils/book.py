@@ -38,4 +38,7 @@ def sections(number: int) -> list[tuple[str, str, int]]:
 def figures(number: int | None = None) -> list[dict[str, Any]]:
     """The book's figures (number, title, page, chapter), all or those of chapter ``number``."""
     figs = load("toc")["figures"]
-    return figs if number is None else [f for f in figs if f["chapter"] == number]
+    if number is None:
+        return figs
+    chapter(number)  # raises a clear error for a chapter the book does not have
+    return [f for f in figs if f["chapter"] == number]

@@ -125,6 +125,8 @@ class LiveCurve:
     def update(self, **values: float) -> None:
         """Append one value per named series; redraw at most every ``every_s`` seconds."""
         for name, v in values.items():
+            if not isinstance(v, int | float) and not (isinstance(v, torch.Tensor) and v.numel() == 1):
+                raise TypeError(f"{name} must be a number, got {type(v).__name__}")
             self.history.setdefault(name, []).append(float(v))
         if self.live and time.monotonic() - self._last >= self.every_s:
             self._draw()

@@ -55,11 +55,10 @@ def _widget(name: str, spec: Spec) -> Any:
     return spec
 
 
-def knobs(draw: Callable[..., Any], **controls: Spec) -> dict[str, Any]:
+def knobs(draw: Callable[..., Any], **controls: Spec) -> None:
     """Show ``draw(**values)`` (it returns a matplotlib Figure) with one control per keyword.
 
     Live, each change redraws the figure in place; headless, it is drawn once with the defaults.
-    Returns the default values.
     """
     if not callable(draw):
         raise TypeError(f"knobs needs a function that returns a figure, got {type(draw).__name__}")
@@ -75,7 +74,7 @@ def knobs(draw: Callable[..., Any], **controls: Spec) -> dict[str, Any]:
 
     if _session.is_headless():
         show(render(defaults))
-        return defaults
+        return
 
     import ipywidgets as w
     from IPython.display import display
@@ -95,4 +94,3 @@ def knobs(draw: Callable[..., Any], **controls: Spec) -> dict[str, Any]:
 
     for box in boxes.values():
         box.observe(redraw, names="value")
-    return defaults

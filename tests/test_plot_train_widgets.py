@@ -64,6 +64,20 @@ def test_fit_learns_a_separable_problem(capsys):
         lbdl.fit(model, x, y, epochs=0)
 
 
+def test_live_curve_rejects_non_numbers():
+    with pytest.raises(TypeError, match="loss must be a number"):
+        plot.LiveCurve().update(loss="low")
+
+
+def test_evaluate_reports_loss_and_metric():
+    model = nn.Linear(2, 3)
+    x, y = torch.rand(10, 2), torch.randint(0, 3, (10,))
+    loss, acc = lbdl.evaluate(model, x, y, nn.functional.cross_entropy)
+    assert loss > 0 and 0 <= acc <= 1
+    with pytest.raises(ValueError, match="same length"):
+        lbdl.evaluate(model, x, y[:4], nn.functional.cross_entropy)
+
+
 def test_batches_and_accuracy_errors():
     x, y = torch.rand(10, 2), torch.arange(10)
     assert sum(len(b[0]) for b in lbdl.batches(x, y, 3)) == 10
@@ -89,8 +103,7 @@ def test_knobs_headless_draws_defaults_once(monkeypatch):
         calls.append((n, width, kind, log))
         return plt.figure()
 
-    assert lbdl.knobs(draw, n=(10, 1, 40), width=(0.2, 0.01, 1.0), kind=["a", "b"], log=False) == {
-        "n": 10, "width": 0.2, "kind": "a", "log": False}
+    assert lbdl.knobs(draw, n=(10, 1, 40), width=(0.2, 0.01, 1.0), kind=["a", "b"], log=False) is None
     assert calls == [(10, 0.2, "a", False)] and len(shown) == 1
     plt.close("all")
 

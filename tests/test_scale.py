@@ -24,6 +24,8 @@ def test_unknown_scale_lists_valid_ones(monkeypatch):
         lbdl.pick(ci=1, small=2, scale="medium")
     with pytest.raises(ValueError, match="unknown scale"):
         lbdl.check_scale(3)
+    with pytest.raises(ValueError, match="valid scales are"):
+        lbdl.set_scale("large")
 
 
 def test_pick_follows_scale_and_full_defaults_to_small():
