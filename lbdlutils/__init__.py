@@ -3,9 +3,9 @@
 Import it as ``import lbdlutils as lbdl`` and start each notebook with ``lbdl.setup(SCALE, SEED, ...)``.
 """
 
-from . import book, data, notebooks, plot, widgets
+from . import bench, book, data, notebooks, plot, widgets
 from .checks import check_close, expect, record, records
-from .device import available_cpus, configure_threads, cpu_quota, get_device
+from .device import available_cpus, configure_threads, cpu_capability, cpu_quota, device_reason, get_device
 from .plot import LiveCurve, show
 from .scale import SCALES, check_scale, get_scale, pick, resolve_scale, set_scale
 from .session import Session, env_report, is_headless, seed_everything, setup, where
@@ -17,6 +17,8 @@ __version__ = "0.1.0"
 REPO_URL = "https://github.com/lbdl-companion/lbdl-notebooks"
 
 __all__ = [
+    "cpu_capability", "device_reason",
+    "bench",
     "accuracy", "available_cpus", "batches", "book", "check_close", "check_scale",
     "configure_threads", "cpu_quota", "data", "env_report", "evaluate", "expect", "fit",
     "get_device", "get_scale", "is_headless", "knobs", "LiveCurve", "notebooks", "pick", "plot",

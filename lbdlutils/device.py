@@ -37,6 +37,24 @@ def get_device(requested: str | None = None) -> torch.device:
     return torch.device(name)
 
 
+def device_reason() -> str:
+    """One sentence saying why :func:`get_device` picks what it picks on this machine."""
+    asked = os.environ.get(DEVICE_ENV, "").strip()
+    if asked:
+        return f"{DEVICE_ENV}={asked} asks for it"
+    if torch.cuda.is_available():
+        return f"CUDA finds {torch.cuda.device_count()} GPU(s), the first is {torch.cuda.get_device_name(0)}"
+    if _mps_available():
+        return "no CUDA GPU, but Apple's Metal (MPS) is available"
+    return "no CUDA GPU and no Apple MPS: the CPU it is"
+
+
+def cpu_capability() -> str:
+    """The vector instruction set torch's CPU kernels use here (e.g. AVX2, AVX512), if torch says."""
+    get = getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", None)
+    return str(get()) if get else "unknown"
+
+
 def cpu_quota(cgroup_root: str | Path = "/sys/fs/cgroup") -> float | None:
     """CPUs allowed by a container quota (cgroup v2 ``cpu.max`` or v1 CFS), or None if unlimited."""
     root = Path(cgroup_root)
