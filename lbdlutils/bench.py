@@ -21,6 +21,11 @@ class Timing:
     seconds: float
     runs: tuple[float, ...]
 
+    @property
+    def best(self) -> float:
+        """The fastest run: the right estimate of what the machine can do at best (a peak)."""
+        return min(self.runs)
+
     def rate(self, work: float) -> float:
         """``work`` units per call divided by the median time, e.g. FLOPs -> FLOP/s."""
         return work / self.seconds
@@ -64,14 +69,20 @@ def timeit(fn: Callable[[], object], repeats: int | None = None, warmup: int = 1
     return Timing(statistics.median(runs), tuple(runs))
 
 
-def matmul_gflops(n: int, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
-                  repeats: int | None = None) -> float:
-    """Achieved GFLOP/s of one n×n by n×n product (2n³ floating-point operations)."""
+def matmul_timing(n: int, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
+                  repeats: int | None = None) -> Timing:
+    """Timing of one n×n by n×n product, which costs 2n³ floating-point operations."""
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     a = torch.randn(n, n, device=device).to(dtype)
     b = torch.randn(n, n, device=device).to(dtype)
-    return timeit(lambda: a @ b, repeats=repeats, device=device, min_seconds=0.01).rate(2 * n**3) / 1e9
+    return timeit(lambda: a @ b, repeats=repeats, device=device, min_seconds=0.01)
+
+
+def matmul_gflops(n: int, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
+                  repeats: int | None = None) -> float:
+    """Achieved GFLOP/s (median run) of one n×n by n×n product."""
+    return matmul_timing(n, device, dtype, repeats).rate(2 * n**3) / 1e9
 
 
 def bandwidth_gbs(numel: int = 2**24, device: torch.device | str = "cpu", repeats: int | None = None) -> float:

@@ -11,6 +11,7 @@ def test_timeit_takes_the_median_and_scales_repeats():
     assert len(t.runs) == 3 and t.seconds == sorted(t.runs)[1] and t.seconds > 0
     assert bench.timeit(lambda: None, repeats=5, min_seconds=0.001).seconds < 0.001
     assert t.rate(2.0) == pytest.approx(2.0 / t.seconds)
+    assert t.best == min(t.runs) <= t.seconds
 
 
 def test_timeit_errors():
