@@ -67,17 +67,25 @@ def main() -> int:
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"])
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{base}/lab/tree/{name}?token={token}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+            page.goto(f"{base}/lab/tree/{name}?reset&token={token}")  # reset: no workspace from a past run
+            page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=120_000)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-            page.click("text=Run", timeout=30_000)
-            page.click("text=Run All Cells", timeout=30_000)
+            def menu(top: str, item: str) -> None:
+                page.get_by_role("menubar").get_by_role("menuitem", name=top, exact=True).click()
+                page.get_by_role("menuitem", name=item).first.click()
+
+            menu("Edit", "Clear Outputs of All Cells")  # so that saved outputs cannot pass for new ones
+            page.wait_for_function("document.querySelectorAll('.jp-OutputArea-output').length === 0",
+                                   timeout=30_000)
+            menu("Run", "Run All Cells")
             start = time.monotonic()
             n_code = sum(c["cell_type"] == "code" for c in model["content"]["cells"])
             while True:
                 prompts = page.eval_on_selector_all(".jp-CodeCell .jp-InputPrompt",
                                                     "els => els.map(e => e.textContent.trim())")
                 done = sum(p not in ("[ ]:", "[*]:", "") for p in prompts)
+                if time.monotonic() - start < 3:  # give the queued cells time to show [*]
+                    done = 0
                 if done == n_code and "[*]:" not in prompts:
                     break
                 if time.monotonic() - start > args.timeout:
