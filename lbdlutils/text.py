@@ -1,0 +1,128 @@
+"""Text corpora that need no download, and a character vocabulary.
+
+* :func:`python_corpus`: real text, the source files of Python's standard library (always on disk;
+  the exact text depends on the Python version, so compare numbers within one environment).
+* :func:`grammar_corpus`: sentences from a small stochastic grammar whose entropy per character,
+  :func:`grammar_entropy`, is known exactly, so a language model's loss can be held against its floor.
+"""
+
+from __future__ import annotations
+
+import math
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+# The grammar: each word belongs to exactly one category, so the text determines the category
+# sequence, which is a Markov chain. Rows: the category a word is in; columns: the next one.
+CATEGORIES: dict[str, dict[str, float]] = {
+    "det": {"the": 0.5, "a": 0.3, "every": 0.1, "no": 0.1},
+    "adj": {"small": 0.3, "red": 0.2, "quiet": 0.2, "old": 0.15, "clever": 0.15},
+    "noun": {"cat": 0.25, "dog": 0.2, "bird": 0.15, "child": 0.15, "robot": 0.15, "garden": 0.1},
+    "verb": {"sees": 0.3, "likes": 0.25, "follows": 0.2, "draws": 0.15, "ignores": 0.1},
+    "end": {".": 0.7, "!": 0.15, "?": 0.15},
+}
+TRANSITIONS: dict[str, dict[str, float]] = {
+    "det": {"adj": 0.4, "noun": 0.6},
+    "adj": {"adj": 0.2, "noun": 0.8},
+    "noun": {"verb": 0.6, "end": 0.4},
+    "verb": {"det": 1.0},
+    "end": {"det": 1.0},
+}
+
+
+def _chain() -> tuple[list[str], torch.Tensor]:
+    names = list(CATEGORIES)
+    T = torch.tensor([[TRANSITIONS[a].get(b, 0.0) for b in names] for a in names], dtype=torch.float64)
+    return names, T
+
+
+def grammar_entropy() -> float:
+    """Exact entropy of :func:`grammar_corpus` in nats per character (words are followed by a space).
+
+    Per word: the entropy of the next category plus that of the word within it, averaged under the
+    chain's stationary distribution; divided by the mean number of characters per word, space included.
+    """
+    names, T = _chain()
+    evals, evecs = torch.linalg.eig(T.T)
+    pi = evecs[:, torch.argmin((evals - 1).abs())].real
+    pi = pi / pi.sum()
+    h_word = {c: -sum(p * math.log(p) for p in CATEGORIES[c].values()) for c in names}
+    chars = {c: sum(p * (len(w) + 1) for w, p in CATEGORIES[c].items()) for c in names}
+    h = length = 0.0
+    for i in range(len(names)):
+        for j, b in enumerate(names):
+            if T[i, j] > 0:
+                h += pi[i].item() * T[i, j].item() * (-math.log(T[i, j].item()) + h_word[b])
+                length += pi[i].item() * T[i, j].item() * chars[b]
+    return h / length
+
+
+def grammar_corpus(n_chars: int, seed: int = 0) -> str:
+    """At least ``n_chars`` characters of the grammar, cut to exactly ``n_chars``, starting a sentence."""
+    if not isinstance(n_chars, int) or n_chars < 1:
+        raise ValueError(f"n_chars must be a positive integer, got {n_chars!r}")
+    g = torch.Generator().manual_seed(seed)
+    names, T = _chain()
+    words_of = {c: (list(CATEGORIES[c]), torch.tensor(list(CATEGORIES[c].values()))) for c in names}
+    state, out, size = names.index("det"), [], 0
+    while size < n_chars:
+        words, probs = words_of[names[state]]
+        word = words[int(torch.multinomial(probs, 1, generator=g))]
+        out.append(word + " ")
+        size += len(word) + 1
+        state = int(torch.multinomial(T[state].float(), 1, generator=g))
+    return "".join(out)[:n_chars]
+
+
+def python_corpus(n_chars: int = 1_000_000, stdlib: str | Path | None = None) -> str:
+    """``n_chars`` characters of Python's standard library source (sorted files, ASCII only)."""
+    if not isinstance(n_chars, int) or n_chars < 1:
+        raise ValueError(f"n_chars must be a positive integer, got {n_chars!r}")
+    root = Path(stdlib) if stdlib is not None else Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(p for p in root.glob("*.py") if p.is_file())
+    if not files:
+        raise FileNotFoundError(f"no Python source files in {root}: pass stdlib= a folder of .py files")
+    parts, size = [], 0
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="ignore").encode("ascii", "ignore").decode()
+        parts.append(text)
+        size += len(text)
+        if size >= n_chars:
+            break
+    return "".join(parts)[:n_chars]
+
+
+@dataclass(frozen=True)
+class CharVocab:
+    """A character-level vocabulary: ``encode`` maps text to a 1-D int64 tensor, ``decode`` back."""
+
+    chars: tuple[str, ...]
+
+    @classmethod
+    def from_text(cls, text: str) -> CharVocab:
+        """The sorted set of characters of ``text``."""
+        if not text:
+            raise ValueError("cannot build a vocabulary from empty text")
+        return cls(tuple(sorted(set(text))))
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def encode(self, text: str) -> torch.Tensor:
+        """Token ids of ``text``; an unknown character is an error naming it."""
+        index = {c: i for i, c in enumerate(self.chars)}
+        unknown = sorted(set(text) - set(index))
+        if unknown:
+            raise ValueError(f"characters not in the vocabulary: {unknown[:10]!r}")
+        return torch.tensor([index[c] for c in text], dtype=torch.int64)
+
+    def decode(self, ids: torch.Tensor | list[int]) -> str:
+        """The text of token ids."""
+        ids = ids.tolist() if isinstance(ids, torch.Tensor) else list(ids)
+        bad = [i for i in ids if not 0 <= i < len(self.chars)]
+        if bad:
+            raise ValueError(f"token ids out of range 0..{len(self.chars) - 1}: {bad[:10]}")
+        return "".join(self.chars[i] for i in ids)

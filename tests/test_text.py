@@ -1,0 +1,57 @@
+import math
+
+import pytest
+import torch
+
+from lbdlutils import text
+
+
+def test_grammar_is_deterministic_and_uses_its_words():
+    a, b = text.grammar_corpus(2000, seed=3), text.grammar_corpus(2000, seed=3)
+    assert a == b and len(a) == 2000 and a != text.grammar_corpus(2000, seed=4)
+    words = {w for c in text.CATEGORIES.values() for w in c}
+    assert set(a.split()[:-1]) <= words  # the last word may be cut
+
+
+def test_grammar_entropy_matches_a_monte_carlo_estimate():
+    """−log p of a long sample under the true grammar, per character, converges to the exact value."""
+    sample = text.grammar_corpus(400_000, seed=0)
+    words = sample.split(" ")[:-1]
+    category = {w: c for c, ws in text.CATEGORIES.items() for w in ws}
+    nll, prev = 0.0, "end"  # the corpus starts a sentence, as after an end mark
+    for w in words:
+        c = category[w]
+        nll -= math.log(text.TRANSITIONS[prev][c] * text.CATEGORIES[c][w])
+        prev = c
+    chars = sum(len(w) + 1 for w in words)
+    assert nll / chars == pytest.approx(text.grammar_entropy(), rel=0.01)
+
+
+def test_probabilities_are_distributions_and_words_unique():
+    for table in (*text.CATEGORIES.values(), *text.TRANSITIONS.values()):
+        assert sum(table.values()) == pytest.approx(1.0)
+    all_words = [w for ws in text.CATEGORIES.values() for w in ws]
+    assert len(all_words) == len(set(all_words)) and all(" " not in w for w in all_words)
+
+
+def test_python_corpus_is_real_text(tmp_path):
+    corpus = text.python_corpus(50_000)
+    assert len(corpus) == 50_000 and "def " in corpus and corpus.isascii()
+    with pytest.raises(FileNotFoundError, match="no Python source files"):
+        text.python_corpus(10, stdlib=tmp_path)
+    with pytest.raises(ValueError, match="positive integer"):
+        text.python_corpus(0)
+    with pytest.raises(ValueError, match="positive integer"):
+        text.grammar_corpus(-1)
+
+
+def test_char_vocab_round_trip_and_errors():
+    vocab = text.CharVocab.from_text("hello world")
+    ids = vocab.encode("hold")
+    assert ids.dtype == torch.int64 and vocab.decode(ids) == "hold" and len(vocab) == 8
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        vocab.encode("xyz")
+    with pytest.raises(ValueError, match="out of range"):
+        vocab.decode([0, 99])
+    with pytest.raises(ValueError, match="empty text"):
+        text.CharVocab.from_text("")
