@@ -60,6 +60,28 @@ def grammar_entropy() -> float:
     return h / length
 
 
+def grammar_nll(text: str) -> float:
+    """Exact negative log-likelihood of ``text`` under the grammar, in nats per character.
+
+    ``text`` must start a sentence (as :func:`grammar_corpus` does); a cut last word is ignored.
+    """
+    category = {w: c for c, words in CATEGORIES.items() for w in words}
+    words = text.split(" ")[:-1]
+    if not words:
+        raise ValueError("grammar_nll needs at least one whole word followed by a space")
+    unknown = sorted({w for w in words if w not in category})
+    if unknown:
+        raise ValueError(f"words not in the grammar: {unknown[:5]}")
+    nll, previous = 0.0, "end"  # the text starts a sentence, as after an end mark
+    for w in words:
+        p = TRANSITIONS[previous].get(category[w], 0.0) * CATEGORIES[category[w]][w]
+        if p == 0:
+            raise ValueError(f"{previous!r} cannot be followed by {w!r} in the grammar")
+        nll -= math.log(p)
+        previous = category[w]
+    return nll / sum(len(w) + 1 for w in words)
+
+
 def grammar_corpus(n_chars: int, seed: int = 0) -> str:
     """At least ``n_chars`` characters of the grammar, cut to exactly ``n_chars``, starting a sentence."""
     if not isinstance(n_chars, int) or n_chars < 1:

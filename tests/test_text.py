@@ -1,4 +1,3 @@
-import math
 
 import pytest
 import torch
@@ -15,16 +14,16 @@ def test_grammar_is_deterministic_and_uses_its_words():
 
 def test_grammar_entropy_matches_a_monte_carlo_estimate():
     """−log p of a long sample under the true grammar, per character, converges to the exact value."""
-    sample = text.grammar_corpus(400_000, seed=0)
-    words = sample.split(" ")[:-1]
-    category = {w: c for c, ws in text.CATEGORIES.items() for w in ws}
-    nll, prev = 0.0, "end"  # the corpus starts a sentence, as after an end mark
-    for w in words:
-        c = category[w]
-        nll -= math.log(text.TRANSITIONS[prev][c] * text.CATEGORIES[c][w])
-        prev = c
-    chars = sum(len(w) + 1 for w in words)
-    assert nll / chars == pytest.approx(text.grammar_entropy(), rel=0.01)
+    assert text.grammar_nll(text.grammar_corpus(400_000, seed=0)) == pytest.approx(text.grammar_entropy(), rel=0.01)
+
+
+def test_grammar_nll_errors():
+    with pytest.raises(ValueError, match="not in the grammar"):
+        text.grammar_nll("the zebra ")
+    with pytest.raises(ValueError, match="cannot be followed"):
+        text.grammar_nll("the sees ")
+    with pytest.raises(ValueError, match="at least one whole word"):
+        text.grammar_nll("the")
 
 
 def test_probabilities_are_distributions_and_words_unique():
