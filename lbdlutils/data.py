@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import torch
 
+from .text import grammar_corpus, python_corpus  # noqa: F401 (the text data sets live in lbdlutils.text)
+
 # 1-D targets for regression, each a smooth function on [-1, 1] with values in about [-1, 1].
 TARGETS_1D: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "wave": lambda x: torch.sin(3 * x) + 0.3 * torch.cos(9 * x),
