@@ -8,13 +8,14 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 NB     ?= $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: lab test lint unit notebooks render nbval clean help
+.PHONY: lab test lint unit notebooks render nbval bench clean help
 
 help:
 	@echo "make lab     set up .venv and open JupyterLab on notebooks/"
 	@echo "make test    set up .venv and run lint, unit tests, notebook hygiene, every notebook at ci scale"
 	@echo "make render  re-run notebooks at small scale and save their outputs (NB=notebooks/01_....ipynb)"
 	@echo "make nbval   run the notebooks with pytest --nbval-lax at LBDL_SCALE=ci"
+	@echo "make bench   training speed of the chapter-5 GPT on this machine"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +55,9 @@ render: $(VENV)/.test
 
 nbval: $(VENV)/.test
 	LBDL_SCALE=ci LBDL_HEADLESS=1 $(PY) -m pytest --nbval-lax -p no:cacheprovider $(NB)
+
+bench: $(VENV)/.test
+	$(PY) benchmarks/gpt_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

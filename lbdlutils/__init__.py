@@ -3,7 +3,7 @@
 Import it as ``import lbdlutils as lbdl`` and start each notebook with ``lbdl.setup(SCALE, SEED, ...)``.
 """
 
-from . import bench, book, data, distributed, layers, notebooks, plot, text, widgets
+from . import bench, book, data, distributed, layers, models, notebooks, plot, text, widgets
 from .checks import check_close, expect, record, records
 from .device import available_cpus, configure_threads, cpu_capability, cpu_quota, device_reason, get_device
 from .plot import LiveCurve, show
@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 REPO_URL = "https://github.com/lbdl-companion/lbdl-notebooks"
 
 __all__ = [
-    "distributed", "layers", "text",
+    "distributed", "layers", "models", "text",
     "cpu_capability", "device_reason",
     "bench",
     "accuracy", "available_cpus", "batches", "book", "check_close", "check_scale",

@@ -38,3 +38,26 @@ def test_positions_and_block_shapes():
         layers.sinusoidal_positions(4, 5)
     block = layers.TransformerBlock(16, 4)
     assert block(torch.randn(3, 9, 16), layers.causal_mask(9)).shape == (3, 9, 16)
+
+
+def test_fused_and_explicit_paths_agree_and_cross_attention():
+    torch.manual_seed(1)
+    fused = layers.MultiHeadAttention(16, 4)
+    explicit = layers.MultiHeadAttention(16, 4, keep_weights=True)
+    explicit.load_state_dict(fused.state_dict())
+    x, ctx, mask = torch.randn(2, 6, 16), torch.randn(2, 9, 16), layers.causal_mask(6)
+    torch.testing.assert_close(fused(x, mask), explicit(x, mask))
+    torch.testing.assert_close(fused(x, context=ctx), explicit(x, context=ctx))
+    assert explicit.weights.shape == (2, 4, 6, 9)
+    with pytest.raises(ValueError, match="needs the encoder's output"):
+        layers.TransformerBlock(16, 4, cross=True)(x)
+
+
+def test_kv_cache_gives_the_same_outputs():
+    torch.manual_seed(2)
+    block = layers.TransformerBlock(16, 4).eval()
+    x = torch.randn(1, 7, 16)
+    full = block(x, layers.causal_mask(7))
+    cache: dict = {}
+    steps = [block(x[:, t:t + 1], cache=cache) for t in range(7)]  # one new token at a time, no mask needed
+    torch.testing.assert_close(torch.cat(steps, 1), full, rtol=1e-5, atol=1e-6)
