@@ -9,6 +9,7 @@ from .device import available_cpus, configure_threads, cpu_capability, cpu_quota
 from .plot import LiveCurve, show
 from .scale import SCALES, check_scale, get_scale, pick, resolve_scale, set_scale
 from .session import Session, env_report, is_headless, seed_everything, setup, where
+from .trace import shape_trace
 from .train import accuracy, batches, evaluate, fit, progress
 from .widgets import knobs
 
@@ -17,7 +18,7 @@ __version__ = "0.1.0"
 REPO_URL = "https://github.com/lbdl-companion/lbdl-notebooks"
 
 __all__ = [
-    "distributed", "layers", "models", "text",
+    "distributed", "layers", "models", "shape_trace", "text",
     "cpu_capability", "device_reason",
     "bench",
     "accuracy", "available_cpus", "batches", "book", "check_close", "check_scale",

@@ -31,3 +31,19 @@ def test_vit_seq2seq_small_resnet_shapes():
     assert s2s(torch.zeros(2, 5, dtype=torch.long), torch.zeros(2, 4, dtype=torch.long)).shape == (2, 4, 12)
     assert s2s.greedy(torch.zeros(2, 5, dtype=torch.long), 0, 6).shape == (2, 6)
     assert models.small_resnet()(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
+
+
+def test_shape_trace_follows_execution_order_and_depth(capsys):
+    from lbdlutils.trace import shape_trace
+
+    gpt = models.GPT(vocab=11, dim=32, heads=4, layers=2, context=16)
+    rows = shape_trace(gpt, torch.zeros(2, 5, dtype=torch.long))
+    names = [r[0] for r in rows]
+    assert names == ["tokens", "positions", "blocks.0", "blocks.1", "norm", "head"]
+    assert rows[-1][2] == (2, 5, 11) and "parameters in all" in capsys.readouterr().out
+    deeper = shape_trace(gpt, torch.zeros(1, 3, dtype=torch.long), depth=2, show=False)
+    assert "blocks.0.attn" in [r[0] for r in deeper]
+    with pytest.raises(TypeError, match="needs an nn.Module"):
+        shape_trace(lambda x: x, torch.zeros(1))
+    with pytest.raises(ValueError, match="depth must be a positive integer"):
+        shape_trace(gpt, torch.zeros(1, 3, dtype=torch.long), depth=0)
