@@ -26,6 +26,7 @@ $(VENV)/.torch: | $(PY)
 
 $(VENV)/.lab: pyproject.toml $(VENV)/.torch
 	$(PY) -m pip install -e ".[lab]"
+	$(VENV)/bin/jupyter labextension disable --level=sys_prefix "@jupyterlab/apputils-extension:announcements"
 	touch $@
 
 $(VENV)/.test: pyproject.toml $(VENV)/.torch

@@ -47,8 +47,8 @@ def _as_float(value: Any, name: str) -> float:
         raise TypeError(f"{name}: expected a number, got {type(value).__name__}") from None
 
 
-def record(name: str, value: Any, **extra: Any) -> dict[str, Any]:
-    """Store a metric (and append it to ``$LBDL_METRICS`` as one JSON line when that is set)."""
+def record(name: str, value: Any, **extra: Any) -> None:
+    """Store a metric in ``lbdl.records`` (and append it to ``$LBDL_METRICS`` as one JSON line when set)."""
     if not isinstance(name, str) or not name:
         raise ValueError(f"a metric needs a non-empty name, got {name!r}")
     sess = _session.current()
@@ -59,12 +59,15 @@ def record(name: str, value: Any, **extra: Any) -> dict[str, Any]:
     if path:
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps(rec) + "\n")
-    return rec
 
 
 def expect(name: str, value: Any, *, at_least: Threshold = None, at_most: Threshold = None,
-           unit: str = "") -> float:
-    """Record ``value`` and assert it lies within the bounds for the current scale."""
+           unit: str = "") -> None:
+    """Record ``value`` and assert it lies within the bounds for the current scale.
+
+    Returns nothing, so that a check ending a notebook cell prints one line and no ``Out[n]``;
+    the value is in ``lbdl.records[-1]``.
+    """
     lo, hi = _for_scale(at_least, "at_least"), _for_scale(at_most, "at_most")
     if lo is None and hi is None:
         raise ValueError(f"expect({name!r}) needs at_least and/or at_most: a check must be able to fail")
@@ -76,11 +79,10 @@ def expect(name: str, value: Any, *, at_least: Threshold = None, at_most: Thresh
     if not ok:
         raise AssertionError(f"{name} = {shown}, expected {bounds} at scale {_scale.get_scale()!r}")
     print(f"✓ {name} = {shown} (expected {bounds})")
-    return v
 
 
 def check_close(name: str, actual: torch.Tensor, expected: torch.Tensor, *,
-                rtol: float | None = None, atol: float | None = None) -> float:
+                rtol: float | None = None, atol: float | None = None) -> None:
     """``torch.testing.assert_close`` that also records and prints the largest absolute error."""
     if not isinstance(actual, torch.Tensor) or not isinstance(expected, torch.Tensor):
         raise TypeError(f"{name}: check_close compares tensors, got {type(actual).__name__} "
@@ -96,4 +98,3 @@ def check_close(name: str, actual: torch.Tensor, expected: torch.Tensor, *,
         raise
     record(name, err, atol=atol, rtol=rtol, passed=True)
     print(f"✓ {name}: max |difference| = {err:.2e}")
-    return err

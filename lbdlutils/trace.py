@@ -8,9 +8,11 @@ import torch
 from torch import nn
 
 
-def shape_trace(model: nn.Module, *inputs: Any, depth: int = 1, show: bool = True, **kwargs: Any) -> list[tuple]:
-    """Run ``model(*inputs)`` once and list (name, layer, output shape, parameters) of each submodule
-    down to ``depth`` levels (containers such as ``nn.ModuleList`` do not count as a level).
+def shape_trace(model: nn.Module, *inputs: Any, depth: int = 1, show: bool = True,
+                **kwargs: Any) -> list[tuple] | None:
+    """Run ``model(*inputs)`` once and print (name, layer, output shape, parameters) of each submodule
+    down to ``depth`` levels (containers such as ``nn.ModuleList`` do not count as a level); with
+    ``show=False`` return those rows instead of printing them.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"shape_trace needs an nn.Module, got {type(model).__name__}")
@@ -36,12 +38,13 @@ def shape_trace(model: nn.Module, *inputs: Any, depth: int = 1, show: bool = Tru
     finally:
         for h in hooks:
             h.remove()
-    if show:
-        first = inputs[0] if inputs else None
-        print(f"{'input':<34} {'':<20} {str(tuple(first.shape)) if isinstance(first, torch.Tensor) else '':<22}")
-        for name, kind, shape, n in rows:
-            print(f"{name:<34} {kind:<20} {str(shape):<22} {n:>10,}")
-        total = sum(p.numel() for p in model.parameters())
-        print(f"{'output':<34} {'':<20} {str(tuple(out.shape)) if isinstance(out, torch.Tensor) else '':<22} "
-              f"{total:>10,} parameters in all")
-    return rows
+    if not show:
+        return rows
+    first = inputs[0] if inputs else None
+    print(f"{'input':<34} {'':<20} {str(tuple(first.shape)) if isinstance(first, torch.Tensor) else '':<22}")
+    for name, kind, shape, n in rows:
+        print(f"{name:<34} {kind:<20} {str(shape):<22} {n:>10,}")
+    total = sum(p.numel() for p in model.parameters())
+    print(f"{'output':<34} {'':<20} {str(tuple(out.shape)) if isinstance(out, torch.Tensor) else '':<22} "
+          f"{total:>10,} parameters in all")
+    return None

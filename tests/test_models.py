@@ -37,7 +37,8 @@ def test_shape_trace_follows_execution_order_and_depth(capsys):
     from lbdlutils.trace import shape_trace
 
     gpt = models.GPT(vocab=11, dim=32, heads=4, layers=2, context=16)
-    rows = shape_trace(gpt, torch.zeros(2, 5, dtype=torch.long))
+    assert shape_trace(gpt, torch.zeros(2, 5, dtype=torch.long)) is None  # printed
+    rows = shape_trace(gpt, torch.zeros(2, 5, dtype=torch.long), show=False)
     names = [r[0] for r in rows]
     assert names == ["tokens", "positions", "blocks.0", "blocks.1", "norm", "head"]
     assert rows[-1][2] == (2, 5, 11) and "parameters in all" in capsys.readouterr().out
