@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import cache
 from typing import NamedTuple
 
 import torch
@@ -68,14 +69,19 @@ def digits(size: int = 8, fractions: tuple[float, float, float] = (0.6, 0.2, 0.2
     ``size`` > 8 upsamples bilinearly (e.g. 16 or 28 for architectures that need more pixels).
     """
     _check_n(size, "size", 8)
+    x, y = _bundled_digits()
+    if size != 8:
+        x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    return split(x, y, fractions, seed)  # split indexes, so callers get copies, never the cache
+
+
+@cache
+def _bundled_digits() -> tuple[torch.Tensor, torch.Tensor]:
+    """Read scikit-learn's digits file once per process (about a second each time otherwise)."""
     from sklearn.datasets import load_digits
 
     raw = load_digits()
-    x = torch.tensor(raw.images, dtype=torch.float32).unsqueeze(1) / 16.0
-    if size != 8:
-        x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-    y = torch.tensor(raw.target, dtype=torch.int64)
-    return split(x, y, fractions, seed)
+    return torch.tensor(raw.images, dtype=torch.float32).unsqueeze(1) / 16.0, torch.tensor(raw.target)
 
 
 def toy_2d(name: str, n: int, noise: float = 0.1, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

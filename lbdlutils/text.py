@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import math
+import random
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,16 +87,15 @@ def grammar_corpus(n_chars: int, seed: int = 0) -> str:
     """At least ``n_chars`` characters of the grammar, cut to exactly ``n_chars``, starting a sentence."""
     if not isinstance(n_chars, int) or n_chars < 1:
         raise ValueError(f"n_chars must be a positive integer, got {n_chars!r}")
-    g = torch.Generator().manual_seed(seed)
-    names, T = _chain()
-    words_of = {c: (list(CATEGORIES[c]), torch.tensor(list(CATEGORIES[c].values()))) for c in names}
-    state, out, size = names.index("det"), [], 0
+    rng = random.Random(seed)  # Python's generator: fast per draw, and the same on every platform
+    words_of = {c: (list(CATEGORIES[c]), list(CATEGORIES[c].values())) for c in CATEGORIES}
+    next_of = {c: (list(TRANSITIONS[c]), list(TRANSITIONS[c].values())) for c in TRANSITIONS}
+    category, out, size = "det", [], 0
     while size < n_chars:
-        words, probs = words_of[names[state]]
-        word = words[int(torch.multinomial(probs, 1, generator=g))]
+        word = rng.choices(*words_of[category])[0]
         out.append(word + " ")
         size += len(word) + 1
-        state = int(torch.multinomial(T[state].float(), 1, generator=g))
+        category = rng.choices(*next_of[category])[0]
     return "".join(out)[:n_chars]
 
 

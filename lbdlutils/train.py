@@ -79,8 +79,6 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: Callab
              metric: Callable[[torch.Tensor, torch.Tensor], float] | None = accuracy,
              batch_size: int = 1024) -> tuple[float, float | None]:
     """Mean loss and metric of ``model`` on (x, y), in eval mode, batched to bound memory."""
-    if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -22,12 +21,6 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(url: str, seconds: float) -> bytes:
@@ -50,6 +43,8 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=600, help="seconds allowed for Run All")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
+
+    from lbdlutils.distributed import free_port
 
     port, token = free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k not in ("LBDL_HEADLESS", "LBDL_SCALE", "MPLBACKEND")}

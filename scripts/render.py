@@ -10,13 +10,14 @@ scale, run time, peak memory and metrics are stamped into ``metadata.lbdl`` (see
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from run_notebook import run  # noqa: E402  (this folder is on sys.path when the script runs)
+
 from lbdlutils import notebooks  # noqa: E402
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -36,13 +37,10 @@ def clean(nb: dict, stamp: dict) -> dict:
 
 def render(path: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        out, metrics = Path(tmp) / path.name, Path(tmp) / "metrics.jsonl"
-        run = subprocess.run([sys.executable, str(ROOT / "scripts" / "run_notebook.py"), str(path), str(out),
-                              "--metrics", str(metrics)], capture_output=True, text=True)
-        if run.returncode != 0:
-            sys.exit(f"render of {path.name} failed; the committed file is unchanged.\n{run.stderr[-3000:]}")
-        stats = json.loads(run.stdout.strip().splitlines()[-1])
-        records = [json.loads(line) for line in metrics.read_text().splitlines()] if metrics.exists() else []
+        try:
+            stats, records, out = run(path, Path(tmp))
+        except RuntimeError as err:
+            sys.exit(f"render failed; the committed file is unchanged.\n{err}")
         nb = notebooks.read(out)
     stamp = {"scale": "small", "seconds": stats["seconds"], "peak_rss_mb": stats["peak_rss_mb"],
              "metrics": {r["name"]: float(f"{r['value']:.6g}") for r in records}}

@@ -12,9 +12,26 @@ import argparse
 import json
 import os
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
+
+
+def run(path: Path, folder: Path, scale: str | None = None, seed: int = 0) -> tuple[dict, list[dict], Path]:
+    """Run ``path`` in a fresh process (so the peak memory is its own) with outputs under ``folder``.
+
+    Returns (stats, metric records, executed copy); raises RuntimeError with the notebook's error.
+    """
+    out, metrics = Path(folder) / path.name, Path(folder) / "metrics.jsonl"
+    params = ["--scale", scale, "--seed", str(seed)] if scale else []
+    done = subprocess.run([sys.executable, __file__, str(path), str(out), "--metrics", str(metrics), *params],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{path.name} failed at {scale or 'its default'} scale:\n{done.stderr[-4000:]}")
+    stats = json.loads(done.stdout.strip().splitlines()[-1])
+    records = [json.loads(line) for line in metrics.read_text().splitlines()] if metrics.exists() else []
+    return stats, records, out
 
 
 def main(argv: list[str] | None = None) -> int:

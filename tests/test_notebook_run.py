@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +12,9 @@ from conftest import NOTEBOOK_STATS
 from lbdlutils import notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from run_notebook import run  # noqa: E402
+
 PATHS = notebooks.paths()
 CI_BUDGET_S = 120  # the plan's budget is 60 s; this twice-as-loose bound catches only regressions
 
@@ -30,13 +31,11 @@ RECORDS: dict[str, list[dict]] = {}
 
 def run_ci(path: Path, tmp_path: Path) -> tuple[dict, list[dict]]:
     """Run ``path`` at ci scale in a fresh kernel; return its stats and metric records."""
-    out, metrics = tmp_path / path.name, tmp_path / "metrics.jsonl"
-    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "run_notebook.py"), str(path), str(out),
-                          "--scale", "ci", "--seed", "0", "--metrics", str(metrics)],
-                         capture_output=True, text=True)
-    assert run.returncode == 0, f"{path.name} failed at ci scale:\n{run.stderr[-4000:]}"
-    stats = json.loads(run.stdout.strip().splitlines()[-1])
-    return stats, [json.loads(line) for line in metrics.read_text().splitlines()]
+    try:
+        stats, records, _ = run(path, tmp_path, scale="ci", seed=0)
+    except RuntimeError as err:
+        pytest.fail(str(err))
+    return stats, records
 
 
 @pytest.mark.notebooks
