@@ -10,10 +10,12 @@ from typing import Any
 
 import torch
 
+from . import device as _device
+from . import env
 from . import scale as _scale
 from . import session as _session
 
-METRICS_ENV = "LBDL_METRICS"
+METRICS_ENV = env.METRICS
 Threshold = float | int | Mapping[str, float] | None
 
 records: list[dict[str, Any]] = []
@@ -55,7 +57,7 @@ def record(name: str, value: Any, **extra: Any) -> None:
     rec = {"notebook": sess.notebook if sess else None, "name": name, "value": _as_float(value, name),
            "scale": _scale.get_scale(), "seed": sess.seed if sess else None, **extra}
     records.append(rec)
-    path = os.environ.get(METRICS_ENV, "").strip()
+    path = env.get(METRICS_ENV)
     if path:
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps(rec) + "\n")
@@ -98,3 +100,49 @@ def check_close(name: str, actual: torch.Tensor, expected: torch.Tensor, *,
         raise
     record(name, err, atol=atol, rtol=rtol, passed=True)
     print(f"✓ {name}: max |difference| = {err:.2e}")
+
+
+def machine_notes() -> list[str]:
+    """Why a speed measured here can differ from a typical machine's: quota, sharing, no GPU."""
+    notes = []
+    quota, cores = _device.cpu_quota(), os.cpu_count() or 1
+    if quota is not None:
+        notes.append(f"a container quota of {quota:g} CPU(s) on a {cores}-core machine (Binder gives 1)")
+    elif _device.available_cpus() < cores:
+        notes.append(f"{_device.available_cpus()} of {cores} cores usable by this process")
+    if hasattr(os, "getloadavg"):
+        load = os.getloadavg()[0]
+        if load > 0.5 * _device.available_cpus() + 0.5:
+            notes.append(f"a shared CPU (load average {load:.1f}: other work is running)")
+    if not torch.cuda.is_available():
+        notes.append("no GPU (the figure is this CPU's)")
+    return notes or ["no known constraint, but timings vary from run to run (caches, clock speed, other programs)"]
+
+
+def machine_check(name: str, value: Any, *, at_least: float | None = None, at_most: float | None = None,
+                  ci_at_least: float | None = None, ci_at_most: float | None = None, unit: str = "") -> None:
+    """Record a machine-dependent measurement (a speed-up, a bandwidth) and say whether it is typical.
+
+    Prints ✓, or ✗ with why it can differ on this machine; never raises at ``small`` or ``full``,
+    since a reader's notebook must not stop because their CPU is slow or shared. At ``ci`` it raises
+    only outside ``ci_at_least``/``ci_at_most``, bounds that hold on any CPU. The record's
+    ``typical`` field says which it was.
+    """
+    if at_least is None and at_most is None:
+        raise ValueError(f"machine_check({name!r}) needs at_least and/or at_most: the typical range")
+    v = _as_float(value, name)
+    ok = math.isfinite(v) and (at_least is None or v >= at_least) and (at_most is None or v <= at_most)
+    bounds = " and ".join(b for b in (at_least is not None and f">= {at_least:g}",
+                                      at_most is not None and f"<= {at_most:g}") if b)
+    record(name, v, typical_at_least=at_least, typical_at_most=at_most, typical=ok, machine_dependent=True)
+    shown = f"{v:.4g}{unit}"
+    if _scale.get_scale() == "ci":
+        safe = (ci_at_least is None or v >= ci_at_least) and (ci_at_most is None or v <= ci_at_most)
+        if not safe:
+            raise AssertionError(f"{name} = {shown} is outside what any CPU gives "
+                                 f"(at least {ci_at_least}, at most {ci_at_most}): something is broken")
+    if ok:
+        print(f"✓ {name} = {shown} (typical: {bounds})")
+    else:  # stays a printed line: the notebook goes on
+        print(f"✗ {name} = {shown}, while a typical machine gives {bounds}. Not an error: this measures "
+              f"your machine, which has {'; '.join(machine_notes())}.")

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import torch
 
-DEVICE_ENV = "LBDL_DEVICE"
+from . import env
+
+DEVICE_ENV = env.DEVICE
 VALID_DEVICES = ("cuda", "mps", "cpu")
 
 
@@ -18,8 +20,8 @@ def _mps_available() -> bool:
 
 
 def get_device(requested: str | None = None) -> torch.device:
-    """The best available device, or ``requested`` / ``LBDL_DEVICE`` if set (e.g. ``cpu``, ``cuda:1``)."""
-    name = requested or os.environ.get(DEVICE_ENV, "").strip() or None
+    """The best available device; ``LBDL_DEVICE`` if set, else ``requested`` (e.g. ``cpu``, ``cuda:1``)."""
+    name = env.get(DEVICE_ENV) or requested or None
     if name is None:
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -39,7 +41,7 @@ def get_device(requested: str | None = None) -> torch.device:
 
 def device_reason() -> str:
     """One sentence saying why :func:`get_device` picks what it picks on this machine."""
-    asked = os.environ.get(DEVICE_ENV, "").strip()
+    asked = env.get(DEVICE_ENV)
     if asked:
         return f"{DEVICE_ENV}={asked} asks for it"
     if torch.cuda.is_available():
@@ -83,17 +85,23 @@ def available_cpus() -> int:
     return max(1, cpus)
 
 
+def _int_variable(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a positive integer") from None
+
+
 def configure_threads(threads: int | None = None) -> int:
-    """Set torch's intra-op threads: ``threads``, else ``OMP_NUM_THREADS``, else the usable CPUs."""
-    if threads is None:
-        env = os.environ.get("OMP_NUM_THREADS", "").strip()
-        if env:
-            try:
-                threads = int(env)
-            except ValueError:
-                raise ValueError(f"OMP_NUM_THREADS={env!r} is not a positive integer") from None
-        else:
-            threads = available_cpus()
+    """Set torch's intra-op threads: ``LBDL_THREADS``, else ``threads``, else ``OMP_NUM_THREADS``,
+    else the usable CPUs.
+    """
+    forced = env.get(env.THREADS)
+    if forced is not None:
+        threads = _int_variable(env.THREADS, forced)
+    elif threads is None:
+        omp = os.environ.get("OMP_NUM_THREADS", "").strip()
+        threads = _int_variable("OMP_NUM_THREADS", omp) if omp else available_cpus()
     if not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
     torch.set_num_threads(threads)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, TypeVar
+
+from . import env
 
 SCALES: tuple[str, ...] = ("ci", "small", "full")
 DEFAULT_SCALE = "small"
-ENV_VAR = "LBDL_SCALE"
+ENV_VAR = env.SCALE
 
 T = TypeVar("T")
 _current: str | None = None
@@ -22,13 +23,13 @@ def check_scale(scale: str) -> str:
 
 
 def resolve_scale(requested: str | None = None) -> tuple[str, str]:
-    """Return (scale, source): the ``LBDL_SCALE`` environment variable wins over ``requested``."""
-    env = os.environ.get(ENV_VAR, "").strip()
-    if env:
+    """Return (scale, source): ``LBDL_SCALE`` wins over ``requested`` (the rule of :mod:`lbdlutils.env`)."""
+    value = env.get(ENV_VAR)
+    if value is not None:
         try:
-            return check_scale(env), f"environment variable {ENV_VAR}"
+            return check_scale(value), f"environment variable {ENV_VAR}"
         except ValueError as err:
-            raise ValueError(f"{ENV_VAR}={env!r} is not a scale: {err}") from None
+            raise ValueError(f"{ENV_VAR}={value!r} is not a scale: {err}") from None
     if requested is None:
         return DEFAULT_SCALE, "default"
     return check_scale(requested), "notebook parameter"

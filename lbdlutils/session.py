@@ -13,9 +13,11 @@ import numpy as np
 import torch
 
 from . import device as _device
+from . import env
 from . import scale as _scale
+from .plot import use_style
 
-HEADLESS_ENV = "LBDL_HEADLESS"
+HEADLESS_ENV = env.HEADLESS
 _REPORTED = ("torch", "numpy", "matplotlib", "scikit-learn", "ipywidgets", "tqdm")
 
 
@@ -47,19 +49,6 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def is_headless() -> bool:
-    """True when no person is watching: ``LBDL_HEADLESS=1`` (set by make test/render) or no kernel."""
-    flag = os.environ.get(HEADLESS_ENV, "").strip().lower()
-    if flag:
-        return flag not in ("0", "false", "no")
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return True
-    shell = get_ipython()
-    return shell is None or not hasattr(shell, "kernel")
-
-
 def where() -> str:
     """Colab, Binder or local: the setup cell reports it, and Colab needs a pip install first."""
     if "google.colab" in sys.modules or os.environ.get("COLAB_RELEASE_TAG"):
@@ -85,8 +74,6 @@ def setup(scale: str | None = None, seed: int = 0, notebook: str = "notebook",
     seed_everything(seed)
     n_threads = _device.configure_threads(threads)
     dev = _device.get_device(device)
-    from .plot import use_style  # late import: plot imports this module
-
     use_style()
     _session = Session(notebook, chosen, source, seed, dev, n_threads)
     if report:

@@ -1,7 +1,10 @@
-"""Progress bars and a short training loop, for the cells where the loop itself is not the lesson."""
+"""Progress bars and short training loops, for the cells where the loop itself is not the lesson:
+``fit`` for classifiers and regressors, ``train_lm`` for next-token models on a token stream.
+"""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -9,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from . import session as _session
+from .env import is_headless
 from .plot import LiveCurve
 
 
@@ -46,7 +49,7 @@ def progress(iterable: Iterable[Any] | None = None, total: int | None = None, de
     """A tqdm progress bar when a person watches; a one-line summary when run headless."""
     if total is None and iterable is not None and hasattr(iterable, "__len__"):
         total = len(iterable)  # type: ignore[arg-type]
-    if _session.is_headless():
+    if is_headless():
         return _Summary(iterable, total, desc)
     from tqdm.auto import tqdm
 
@@ -123,6 +126,105 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int, lr: 
         bar.set_postfix({k: round(v, 4) for k, v in row.items()})
         if chart is not None:
             chart.update(**{k: v for k, v in row.items() if "loss" in k})
+    if chart is not None:
+        chart.close()
+    return history
+
+
+# Language models: windows of one long token stream, each target the window shifted by one.
+
+def lm_batch(ids: torch.Tensor, batch: int, context: int, generator: torch.Generator | None = None,
+             device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``batch`` random windows of ``context`` tokens of the 1-D stream ``ids``, and the next tokens."""
+    if ids.ndim != 1 or len(ids) < context + 2:
+        raise ValueError(f"ids must be a 1-D token stream longer than context + 1 = {context + 1}, "
+                         f"got shape {tuple(ids.shape)}")
+    starts = torch.randint(0, len(ids) - context - 1, (batch,), generator=generator)
+    offsets = starts[:, None] + torch.arange(context)
+    return ids[offsets].to(device), ids[offsets + 1].to(device)
+
+
+@torch.no_grad()
+def lm_loss(model: nn.Module, ids: torch.Tensor, context: int | None = None, max_windows: int = 640,
+            batch_size: int = 64) -> float:
+    """Mean next-token cross-entropy (nats/token) over evenly spaced windows of the held-out stream ``ids``."""
+    context = context or model.context
+    n = min(max_windows, (len(ids) - 1) // context)
+    if n < 1:
+        raise ValueError(f"{len(ids)} held-out tokens make no window of {context + 1}")
+    starts = torch.linspace(0, len(ids) - context - 1, n).long()
+    device = next(model.parameters()).device
+    was_training, total = model.training, 0.0
+    model.eval()
+    for chunk in starts.split(batch_size):
+        offsets = chunk[:, None] + torch.arange(context)
+        logits = model(ids[offsets].to(device))
+        total += nn.functional.cross_entropy(logits.flatten(0, 1), ids[offsets + 1].to(device).flatten(),
+                                             reduction="sum").item()
+    model.train(was_training)
+    return total / (n * context)
+
+
+def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.1) -> float:
+    """Learning-rate factor: linear from 0 to 1 over ``warmup`` steps, then a cosine down to ``floor``."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress_ = min(1.0, (step - warmup) / max(1, total - warmup))
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress_))
+
+
+def adamw(model: nn.Module, lr: float, weight_decay: float = 0.1, betas: tuple[float, float] = (0.9, 0.95),
+          fused: bool | None = None) -> torch.optim.AdamW:
+    """AdamW that decays only matrices (not norms, biases), fused into one kernel where supported."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [{"params": [p for p in params if p.ndim >= 2], "weight_decay": weight_decay},
+              {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}]
+    if fused is None:  # fused AdamW runs on CPU and CUDA tensors in torch >= 2.4; MPS differs by version
+        fused = all(p.device.type in ("cpu", "cuda") for p in params)
+    return torch.optim.AdamW(groups, lr=lr, betas=betas, fused=fused)
+
+
+def train_lm(model: nn.Module, ids: torch.Tensor, *, steps: int, batch: int, lr: float, warmup: int | None = None,
+             clip: float | None = 1.0, weight_decay: float = 0.1, val_ids: torch.Tensor | None = None,
+             evals: int = 10, seed: int = 0, live: bool = True, desc: str = "language model") -> dict[str, list]:
+    """Train a next-token model on the stream ``ids`` with AdamW, warm-up plus cosine and clipping.
+
+    Returns the history: ``step`` and ``train loss`` (mean over each stretch between evaluations),
+    and ``val loss`` on ``val_ids`` at the same steps when given.
+    """
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    device, context = next(model.parameters()).device, model.context
+    opt = adamw(model, lr, weight_decay)
+    warmup = max(1, steps // 20) if warmup is None else warmup
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, steps, warmup))
+    gen = torch.Generator().manual_seed(seed)
+    every, running = max(1, steps // evals), []
+    chart = LiveCurve(title=desc, xlabel="step", x_every=every) if live else None
+    history: dict[str, list] = {"step": [], "train loss": []} | ({"val loss": []} if val_ids is not None else {})
+    bar = progress(range(steps), desc=desc)
+    model.train()
+    for step in bar:
+        x, y = lm_batch(ids, batch, context, gen, device)
+        loss = nn.functional.cross_entropy(model(x).flatten(0, 1), y.flatten())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        schedule.step()
+        running.append(loss.item())
+        if (step + 1) % every == 0 or step + 1 == steps:
+            row = {"train loss": sum(running) / len(running)}
+            if val_ids is not None:
+                row["val loss"] = lm_loss(model, val_ids, context, max_windows=128)
+            history["step"].append(step + 1)
+            for k, v in row.items():
+                history[k].append(v)
+            bar.set_postfix({k: round(v, 3) for k, v in row.items()})
+            if chart is not None:
+                chart.update(**row)
+            running = []
     if chart is not None:
         chart.close()
     return history

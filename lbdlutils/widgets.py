@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import session as _session
+from .env import is_headless
 from .plot import show
 
 Spec = Any  # (default, lo, hi[, step]) | [options] | bool | an ipywidgets widget
@@ -72,7 +72,7 @@ def knobs(draw: Callable[..., Any], **controls: Spec) -> None:
             raise TypeError(f"the draw function must return a matplotlib Figure, got {type(fig).__name__}")
         return fig
 
-    if _session.is_headless():
+    if is_headless():
         show(render(defaults))
         return
 

@@ -16,9 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from run_notebook import run  # noqa: E402  (this folder is on sys.path when the script runs)
-
-from lbdlutils import notebooks  # noqa: E402
+import nbtools as notebooks  # noqa: E402  (this folder is on sys.path when the script runs)
+from run_notebook import run  # noqa: E402
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 

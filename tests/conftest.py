@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 import lbdlutils as lbdl
 from lbdlutils import scale, session
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))  # nbtools, run_notebook
 NOTEBOOK_STATS: list[dict] = []
 
 

@@ -67,32 +67,5 @@ def test_book_data():
         lbdl.book.load("glossary")
     with pytest.raises(ValueError, match="numbered 1..8"):
         lbdl.book.chapter(12)
-
-
-def test_notebook_files_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no notebook at"):
-        lbdl.notebooks.read(tmp_path / "missing.ipynb")
-    bad = tmp_path / "bad.ipynb"
-    bad.write_text("{not json")
-    with pytest.raises(ValueError, match="not valid JSON"):
-        lbdl.notebooks.read(bad)
-    bad.write_text("[1, 2]")
-    with pytest.raises(ValueError, match="not a notebook"):
-        lbdl.notebooks.read(bad)
-    with pytest.raises(FileNotFoundError, match="no notebooks/ folder"):
-        lbdl.notebooks.notebook_dir(tmp_path)
-    assert lbdl.notebooks.paths(tmp_path) == []
     with pytest.raises(ValueError, match="numbered 1..8"):
         lbdl.book.figures(0)
-
-
-def test_code_hash_ignores_outputs_and_injected_parameters():
-    cell = {"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": []}
-    nb = {"cells": [cell]}
-    before = lbdl.notebooks.code_hash(nb)
-    cell["outputs"] = [{"output_type": "stream", "text": "hi"}]
-    injected = {"cell_type": "code", "source": "SCALE = 'ci'", "metadata": {"tags": ["injected-parameters"]}}
-    nb["cells"].append(injected)
-    assert lbdl.notebooks.code_hash(nb) == before
-    cell["source"] = "x = 2"
-    assert lbdl.notebooks.code_hash(nb) != before

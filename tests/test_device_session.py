@@ -10,10 +10,11 @@ def test_auto_device_is_available():
 
 
 def test_device_override_and_errors(monkeypatch):
-    monkeypatch.setenv("LBDL_DEVICE", "cpu")
-    assert lbdl.get_device() == torch.device("cpu")
     with pytest.raises(ValueError, match="valid devices are cuda, mps, cpu"):
         lbdl.get_device("tpu")
+    monkeypatch.setenv("LBDL_DEVICE", "cpu")
+    assert lbdl.get_device() == torch.device("cpu")
+    assert lbdl.get_device("cuda") == torch.device("cpu"), "the environment wins over the argument"
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="CUDA is not available"):
             lbdl.get_device("cuda")
@@ -42,6 +43,11 @@ def test_threads_respect_omp_and_reject_nonsense(monkeypatch):
             lbdl.configure_threads()
         with pytest.raises(ValueError, match="positive integer"):
             lbdl.configure_threads(0)
+        monkeypatch.setenv("LBDL_THREADS", "1")
+        assert lbdl.configure_threads(2) == 1, "LBDL_THREADS wins over the argument"
+        monkeypatch.setenv("LBDL_THREADS", "two")
+        with pytest.raises(ValueError, match="LBDL_THREADS='two' is not a positive integer"):
+            lbdl.configure_threads()
     finally:
         torch.set_num_threads(before)
     assert 1 <= lbdl.available_cpus()
@@ -76,3 +82,14 @@ def test_headless_flag(monkeypatch):
     assert not lbdl.is_headless()
     monkeypatch.delenv("LBDL_HEADLESS")
     assert lbdl.is_headless()  # plain pytest: no kernel, nobody watching
+
+
+def test_one_precedence_rule_for_every_knob(monkeypatch):
+    from lbdlutils import env
+
+    assert env.resolve(env.CACHE, "/a", "/b") == ("/a", "argument")
+    assert env.resolve(env.CACHE, None, "/b") == ("/b", "default")
+    monkeypatch.setenv("LBDL_CACHE", " /c ")
+    assert env.resolve(env.CACHE, "/a", "/b") == ("/c", "environment variable LBDL_CACHE")
+    with pytest.raises(ValueError, match="valid are LBDL_SCALE"):
+        env.get("LBDL_SCAL")

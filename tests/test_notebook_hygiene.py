@@ -6,10 +6,10 @@ import json
 import re
 
 import nbformat
+import nbtools as notebooks
 import pytest
 
 import lbdlutils as lbdl
-from lbdlutils import notebooks
 
 PATHS = notebooks.paths()
 IDS = [p.name for p in PATHS]

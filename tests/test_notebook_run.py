@@ -6,10 +6,9 @@ import re
 import sys
 from pathlib import Path
 
+import nbtools as notebooks
 import pytest
 from conftest import NOTEBOOK_STATS
-
-from lbdlutils import notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))

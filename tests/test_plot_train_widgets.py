@@ -44,7 +44,7 @@ def test_decision_regions():
 
 def test_live_curve_headless_draws_once(monkeypatch):
     shown = []
-    monkeypatch.setattr(plot, "show", lambda fig, handle=None: shown.append(fig) or "h")
+    monkeypatch.setattr(plot.figures, "show", lambda fig, handle=None: shown.append(fig) or "h")
     chart = plot.LiveCurve()
     for i in range(5):
         chart.update(loss=1 / (i + 1))

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from lbdlutils import text
+from lbdlutils.data import text
 
 
 def test_grammar_is_deterministic_and_uses_its_words():

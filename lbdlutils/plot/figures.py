@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from . import session as _session
+from ..env import is_headless
 
 STYLE = {
     "figure.figsize": (6.4, 3.6),
@@ -48,8 +48,9 @@ def _numpy(x: torch.Tensor | np.ndarray | Sequence[float]) -> np.ndarray:
 
 
 def curves(history: Mapping[str, Sequence[float]], ax: plt.Axes | None = None, logy: bool = False,
-           xlabel: str = "epoch", title: str | None = None) -> plt.Axes:
-    """Plot each named series of ``history`` (e.g. ``{"train loss": [...], "val loss": [...]}``)."""
+           xlabel: str = "epoch", title: str | None = None, x_every: float = 1) -> plt.Axes:
+    """Plot each named series of ``history`` (e.g. ``{"train loss": [...], "val loss": [...]}``)
+    against 1, 2, 3… times ``x_every`` (the steps between two values)."""
     if not isinstance(history, Mapping) or not history:
         raise ValueError("curves needs a non-empty mapping name -> list of values")
     ax = ax or plt.subplots()[1]
@@ -57,7 +58,7 @@ def curves(history: Mapping[str, Sequence[float]], ax: plt.Axes | None = None, l
         values = _numpy(values)
         if values.ndim != 1:
             raise ValueError(f"series {name!r} must be 1-D, got shape {values.shape}")
-        ax.plot(np.arange(1, len(values) + 1), values, label=name)
+        ax.plot(x_every * np.arange(1, len(values) + 1), values, label=name)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -115,10 +116,12 @@ def decision_regions(predict: Callable[[torch.Tensor], torch.Tensor], x: torch.T
 class LiveCurve:
     """Training curves redrawn in place while a person watches; one static figure when headless."""
 
-    def __init__(self, logy: bool = False, every_s: float = 1.0, title: str | None = None) -> None:
+    def __init__(self, logy: bool = False, every_s: float = 1.0, title: str | None = None,
+                 xlabel: str = "epoch", x_every: float = 1) -> None:
         self.history: dict[str, list[float]] = {}
         self.logy, self.every_s, self.title = logy, every_s, title
-        self.live = not _session.is_headless()
+        self.xlabel, self.x_every = xlabel, x_every
+        self.live = not is_headless()
         self._handle: object | None = None
         self._last = 0.0
 
@@ -133,7 +136,7 @@ class LiveCurve:
 
     def _draw(self) -> None:
         fig, ax = plt.subplots()
-        curves(self.history, ax=ax, logy=self.logy, title=self.title)
+        curves(self.history, ax=ax, logy=self.logy, title=self.title, xlabel=self.xlabel, x_every=self.x_every)
         self._handle = show(fig, self._handle)
         self._last = time.monotonic()
 

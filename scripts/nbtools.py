@@ -1,7 +1,7 @@
-"""Reading the companion's own notebooks as data: paths, cells, headings and the code hash.
+"""Reading the companion's own notebooks as data: paths, cells, headings, figures and the code hash.
 
-Used by the render script, the hygiene tests and the bibliography and index chapters. Plain JSON,
-so no Jupyter package is needed.
+Used by the render script (which writes what chapters 10–11 need into the package's
+``bookdata/companion.json``) and by the tests. Plain JSON, so no Jupyter package is needed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 
 
 def notebook_dir(start: str | Path | None = None) -> Path:
-    """The ``notebooks/`` folder of the repository that holds ``start`` (default: this package)."""
+    """The ``notebooks/`` folder of the repository that holds ``start`` (default: this script's)."""
     here = Path(start) if start is not None else Path(__file__).resolve().parent.parent
     for folder in [here, *here.parents]:
         if (folder / "notebooks").is_dir():

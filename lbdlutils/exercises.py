@@ -1,0 +1,68 @@
+"""Checked exercises: the reader completes a stub, a checker says in words what is still wrong.
+
+In a notebook, a cell tagged ``exercise`` holds the stub and ends with
+``lbdl.exercise("name", answer, check)``; the next cell, tagged ``solution`` and collapsed, holds a
+solution and ends with ``lbdl.exercise("name", solution, check, solution=True)``. A reader's
+attempt never stops the notebook; a solution the checker rejects raises (it is our bug).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+
+from .checks import record
+
+Check = Callable[[Any], "str | None"]  # None when right, else what is wrong, in words
+
+
+def exercise(name: str, answer: Any, check: Check, *, solution: bool = False) -> None:
+    """Run ``check(answer)``; print ✓ or what is wrong. With ``solution=True`` a rejection raises."""
+    if not callable(check):
+        raise TypeError(f"exercise {name!r}: check must be a function answer -> None or a message")
+    try:
+        problem = check(answer)
+    except NotImplementedError:
+        problem = "not done yet: replace the line that raises NotImplementedError with your code"
+    except Exception as err:  # the reader's code failed: say how, don't stop the notebook
+        problem = f"your code raised {type(err).__name__}: {err}"
+    ok = problem is None
+    record(f"exercise: {name} ({'solution' if solution else 'your answer'})", float(ok), exercise=name,
+           role="solution" if solution else "attempt", **({"passed": ok} if solution else {}))
+    if solution and not ok:
+        raise AssertionError(f"the solution of exercise {name!r} is rejected by its own checker: {problem}")
+    print(f"✓ {name}: correct" if ok else f"✗ {name}: {problem}")
+
+
+def _first_difference(got: torch.Tensor, want: torch.Tensor) -> str:
+    diff = (got.double() - want.double()).abs()
+    where = tuple(int(i) for i in torch.nonzero(diff == diff.max())[0])
+    return f"at index {where} you give {got[where].item():.4g} where {want[where].item():.4g} is right"
+
+
+def same_as(reference: Callable[..., Any], inputs: Sequence[tuple], rtol: float = 1e-5,
+            atol: float = 1e-6) -> Check:
+    """A checker: the answer, a function, must give ``reference(*args)`` for every ``args`` in ``inputs``."""
+    def check(answer: Any) -> str | None:
+        if not callable(answer):
+            return f"expected a function, got {type(answer).__name__}"
+        for args in inputs:
+            shapes = ", ".join(str(tuple(a.shape)) if isinstance(a, torch.Tensor) else repr(a) for a in args)
+            got, want = answer(*args), reference(*args)
+            if got is None or got is Ellipsis:
+                return "your function returns nothing: end it with return ..."
+            if isinstance(want, torch.Tensor):
+                if not isinstance(got, torch.Tensor):
+                    return f"for inputs {shapes} you return a {type(got).__name__}, expected a tensor"
+                if got.shape != want.shape:
+                    return f"for inputs {shapes} your result has shape {tuple(got.shape)}, expected {tuple(want.shape)}"
+                if not torch.allclose(got.double(), want.double(), rtol=rtol, atol=atol):
+                    return f"for inputs {shapes} the values are wrong: {_first_difference(got, want)}"
+            elif got != want:  # say which way it is off, without giving the answer away
+                way = f", which is too {'small' if got < want else 'large'}" if isinstance(got, int | float) else ""
+                return f"for inputs {shapes} you give {got!r}{way}"
+        return None
+
+    return check
