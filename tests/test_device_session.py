@@ -15,6 +15,7 @@ def test_device_override_and_errors(monkeypatch):
     monkeypatch.setenv("LBDL_DEVICE", "cpu")
     assert lbdl.get_device() == torch.device("cpu")
     assert lbdl.get_device("cuda") == torch.device("cpu"), "the environment wins over the argument"
+    monkeypatch.delenv("LBDL_DEVICE")
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="CUDA is not available"):
             lbdl.get_device("cuda")
