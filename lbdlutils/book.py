@@ -1,6 +1,8 @@
-"""The book's facts as data (edition V1.3): contents, figures, bibliography and index terms.
+"""The book's facts as data (edition V1.3): contents, figures, bibliography and index terms; and the
+companion's own index of its notebooks (headings, cells, figures, metrics), written by ``make render``.
 
-Only titles, numbers, pages, names and terms: no prose from the book (CC BY-NC-SA 4.0).
+Only titles, numbers, pages, names and terms: no prose from the book (CC BY-NC-SA 4.0). All of it is
+package data, so it loads from a plain ``pip install`` with no clone around (Colab).
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-_FILES = {"toc": "lbdl-toc.json", "bibliography": "lbdl-bibliography.json", "index": "lbdl-index.json"}
+_FILES = {"toc": "lbdl-toc.json", "bibliography": "lbdl-bibliography.json", "index": "lbdl-index.json",
+          "companion": "companion.json"}
 
 
 @cache
 def load(name: str) -> dict[str, Any]:
-    """One of the bundled JSON files: ``toc``, ``bibliography`` or ``index``."""
+    """One of the bundled JSON files: ``toc``, ``bibliography``, ``index`` or ``companion``."""
     if name not in _FILES:
         raise ValueError(f"unknown book data {name!r}: valid are {', '.join(_FILES)}")
     text = resources.files("lbdlutils").joinpath("bookdata", _FILES[name]).read_text(encoding="utf-8")
@@ -42,3 +45,14 @@ def figures(number: int | None = None) -> list[dict[str, Any]]:
         return figs
     chapter(number)  # raises a clear error for a chapter the book does not have
     return [f for f in figs if f["chapter"] == number]
+
+
+def companion(notebook: str | None = None) -> list[dict[str, Any]] | dict[str, Any]:
+    """The companion's index: every notebook's entry, or the one whose file name starts with ``notebook``."""
+    entries = load("companion")["notebooks"]
+    if notebook is None:
+        return entries
+    hits = [e for e in entries if e["file"].startswith(notebook)]
+    if len(hits) != 1:
+        raise ValueError(f"{notebook!r} names {len(hits)} notebooks: valid are {', '.join(e['file'] for e in entries)}")
+    return hits[0]

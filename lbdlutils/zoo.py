@@ -14,6 +14,7 @@ import hashlib
 import inspect
 import io
 import json
+import marshal
 import os
 import tempfile
 import time
@@ -78,13 +79,13 @@ def _grammar_corpus(scale: str) -> Corpus:
 def _fit_python(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str, Any]:
     steps = _scale.pick(ci=200, small=2500, full=10_000, scale=scale)
     return train.train_lm(model, c.train_ids, steps=steps, batch=12, lr=3e-3, val_ids=c.val_ids, seed=seed,
-                          desc="GPT on Python source")
+                          live=False, desc="GPT on Python source")
 
 
 def _fit_grammar(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str, Any]:
     steps = _scale.pick(ci=300, small=1000, full=3000, scale=scale)
     return train.train_lm(model, c.train_ids, steps=steps, batch=32, lr=3e-3, val_ids=c.val_ids, seed=seed,
-                          desc="GPT on the grammar")
+                          live=False, desc="GPT on the grammar")
 
 
 RECIPES: dict[str, Recipe] = {
@@ -116,12 +117,20 @@ def corpus(name: str, scale: str | None = None) -> Corpus:
     return _recipe(name).corpus(_scale.check_scale(scale) if scale else _scale.get_scale())
 
 
+def _code_bytes(obj: Any) -> bytes:
+    """The source of a function or module, or its compiled code when no source file exists (exec)."""
+    try:
+        return inspect.getsource(obj).encode()
+    except (OSError, TypeError):
+        return marshal.dumps(obj.__code__)
+
+
 def key(name: str, scale: str, seed: int, data: Corpus | None = None) -> str:
     """File name of a zoo model: name, scale, seed, and a hash of its training code and data."""
     recipe, h = _recipe(name), hashlib.sha256()
     for part in (recipe.corpus, recipe.build, recipe.fit, gpt, train.train_lm, train.lm_batch, train.adamw,
                  train.warmup_cosine):
-        h.update(inspect.getsource(part).encode())
+        h.update(_code_bytes(part))
     data = data if data is not None else recipe.corpus(scale)
     for t in (data.train_ids, data.val_ids):
         h.update(t.numpy().tobytes())

@@ -64,3 +64,40 @@ def headings(nb: dict[str, Any], level: int = 2) -> list[str]:
     mark = "#" * level + " "
     return [line[len(mark):].strip() for cell in nb["cells"] if cell.get("cell_type") == "markdown"
             for line in source(cell).splitlines() if line.startswith(mark)]
+
+
+FIGURE = re.compile(r"""Fig\. (\d+\.\d+)\s*·\s*([^"'\n]+)""")
+HEADING = re.compile(r"^(#{1,4}) (.+)$", re.M)
+
+
+def companion_entry(path: Path) -> dict[str, Any]:
+    """What chapters 10–11 need of one notebook: headings, cells, drawn figures, metrics (no outputs)."""
+    nb = read(path)
+    entry: dict[str, Any] = {"file": path.name, "chapter": int(path.name[:2]), "title": "", "headings": [],
+                             "cells": [], "figures": []}
+    section = ""
+    for index, cell in enumerate(nb["cells"]):
+        text, cid = source(cell), cell.get("id", str(index))
+        if cell.get("cell_type") == "markdown":
+            for hashes, title in HEADING.findall(text):
+                if len(hashes) == 1 and not entry["title"]:
+                    entry["title"] = title.strip()
+                else:
+                    entry["headings"].append({"level": len(hashes), "text": title.strip(), "cell": cid})
+                    section = title.strip() if len(hashes) == 2 else section
+        row = {"id": cid, "index": index, "type": cell.get("cell_type"), "section": section,
+               "tags": cell.get("metadata", {}).get("tags", [])}
+        if cell.get("cell_type") == "code":
+            row["uses"] = sorted(set(re.findall(r"\blbdl\.([A-Za-z_][\w.]*[A-Za-z_0-9])", text)))
+            for number, caption in FIGURE.findall(text):
+                entry["figures"].append({"number": number, "caption": caption.strip(), "cell": cid})
+        entry["cells"].append(row)
+    stamp = nb.get("metadata", {}).get("lbdl", {})
+    entry |= {k: stamp.get(k) for k in ("seconds", "peak_rss_mb", "metrics")}
+    return entry
+
+
+def companion_index(folder: str | Path | None = None) -> dict[str, Any]:
+    """The companion's own index over every chapter notebook, as written to bookdata/companion.json."""
+    return {"about": "Headings, cells, figures and metrics of the companion's notebooks, written by make render.",
+            "notebooks": [companion_entry(p) for p in paths(folder)]}

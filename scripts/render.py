@@ -5,11 +5,13 @@
 Each notebook runs in a fresh kernel through run_notebook.py. Only a run without errors replaces
 the file; then papermill's timing metadata and any widget state are dropped and the code hash,
 scale, run time, peak memory and metrics are stamped into ``metadata.lbdl`` (see CONTRIBUTING.md).
+Last, the index of all notebooks is written to ``lbdlutils/bookdata/companion.json``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -34,17 +36,39 @@ def clean(nb: dict, stamp: dict) -> dict:
     return nb
 
 
+def metrics_by_name(records: list[dict]) -> dict[str, float]:
+    """Every recorded value, exact, under a distinct name (a repeated name gets " #2", " #3"...)."""
+    out: dict[str, float] = {}
+    for r in records:
+        name, n = r["name"], 1
+        while name in out:
+            n += 1
+            name = f"{r['name']} #{n}"
+        out[name] = r["value"]
+    return out
+
+
 def render(path: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
+        os.environ["LBDL_CACHE"] = str(Path(tmp) / "zoo")  # an empty zoo: the outputs of a first run
         try:
             stats, records, out = run(path, Path(tmp))
         except RuntimeError as err:
             sys.exit(f"render failed; the committed file is unchanged.\n{err}")
         nb = notebooks.read(out)
     stamp = {"scale": "small", "seconds": stats["seconds"], "peak_rss_mb": stats["peak_rss_mb"],
-             "metrics": {r["name"]: float(f"{r['value']:.6g}") for r in records}}
+             "metrics": metrics_by_name(records)}
     path.write_text(json.dumps(clean(nb, stamp), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return stats | {"metrics": stamp["metrics"]}
+
+
+COMPANION = ROOT / "lbdlutils" / "bookdata" / "companion.json"
+
+
+def write_companion() -> None:
+    """The package's index of the notebooks, so chapters 10–11 work from a pip install (no clone)."""
+    index = notebooks.companion_index(ROOT / "notebooks")
+    COMPANION.write_text(json.dumps(index, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -54,6 +78,8 @@ def main() -> None:
         print(f"{path.name}: {stats['seconds']} s, peak {stats['peak_rss_mb']} MB")
         for name, value in stats["metrics"].items():
             print(f"    {name} = {value:g}")
+    write_companion()
+    print(f"wrote {COMPANION.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

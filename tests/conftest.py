@@ -14,11 +14,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))  # n
 NOTEBOOK_STATS: list[dict] = []
 
 
+@pytest.fixture(scope="session")
+def zoo_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One empty zoo cache for the whole run: notebooks start cold, as on a reader's first run."""
+    return str(tmp_path_factory.mktemp("zoo"))
+
+
 @pytest.fixture(autouse=True)
-def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees another's scale, session, metrics or environment variables."""
-    for var in ("LBDL_SCALE", "LBDL_DEVICE", "LBDL_METRICS", "LBDL_HEADLESS"):
+def _fresh_state(monkeypatch: pytest.MonkeyPatch, zoo_cache: str) -> None:
+    """No test sees another's scale, session, metrics or environment variables, nor the user's zoo."""
+    for var in ("LBDL_SCALE", "LBDL_DEVICE", "LBDL_THREADS", "LBDL_METRICS", "LBDL_HEADLESS"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LBDL_CACHE", zoo_cache)
     monkeypatch.setattr(scale, "_current", None)
     monkeypatch.setattr(session, "_session", None)
     lbdl.records.clear()

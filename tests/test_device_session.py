@@ -88,6 +88,7 @@ def test_headless_flag(monkeypatch):
 def test_one_precedence_rule_for_every_knob(monkeypatch):
     from lbdlutils import env
 
+    monkeypatch.delenv("LBDL_CACHE")
     assert env.resolve(env.CACHE, "/a", "/b") == ("/a", "argument")
     assert env.resolve(env.CACHE, None, "/b") == ("/b", "default")
     monkeypatch.setenv("LBDL_CACHE", " /c ")

@@ -92,3 +92,38 @@ def test_every_expect_has_a_threshold(nb):
     src = "\n".join(notebooks.source(c) for c in data["cells"] if c["cell_type"] == "code")
     assert "lbdl.expect(" in src, f"{path.name}: no learning check"
     assert not re.search(r"assert\s+True\b", src)
+
+
+def test_every_model_class_is_shown_where_introduced():
+    """Each class of lbdlutils.models appears in an lbdl.show_source call of some notebook."""
+    import inspect
+
+    from torch import nn
+
+    classes = {name for name, obj in vars(lbdl.models).items()
+               if inspect.isclass(obj) and issubclass(obj, nn.Module)}
+    for sub in (lbdl.models.gpt, lbdl.models.resnet, lbdl.models.vit, lbdl.models.seq2seq):
+        classes |= {name for name, obj in vars(sub).items() if inspect.isclass(obj) and issubclass(obj, nn.Module)
+                    and obj.__module__ == sub.__name__}
+    shown = set()
+    for path in PATHS:
+        src = "\n".join(notebooks.source(c) for c in notebooks.read(path)["cells"] if c["cell_type"] == "code")
+        shown |= set(re.findall(r"lbdl\.show_source\(lbdl\.models\.(?:\w+\.)?(\w+)\)", src))
+    assert classes, "no model classes found"
+    assert not classes - shown, f"model classes whose code no notebook shows: {sorted(classes - shown)}"
+
+
+def test_exercises_have_collapsed_solutions(nb):
+    """exercise cell (stub, checked) -> next code cell tagged solution, collapsed, checked with solution=True."""
+    path, data = nb
+    code = [c for c in data["cells"] if c["cell_type"] == "code"]
+    for i, cell in enumerate(code):
+        tags = cell["metadata"].get("tags", [])
+        if "exercise" in tags:
+            name = re.search(r"""lbdl\.exercise\(\s*(["'])(.+?)\1""", notebooks.source(cell))
+            assert name and "solution=True" not in notebooks.source(cell), f"{path.name}: exercise cell {i}"
+            nxt = code[i + 1]
+            assert "solution" in nxt["metadata"].get("tags", []), f"{path.name}: exercise {name[2]} has no solution"
+            assert nxt["metadata"].get("jupyter", {}).get("source_hidden") is True, f"{path.name}: solution shown"
+            assert re.search(rf"""lbdl\.exercise\(\s*["']{re.escape(name[2])}["'].*solution=True""",
+                             notebooks.source(nxt), re.S), f"{path.name}: solution of {name[2]} is not checked"

@@ -51,6 +51,11 @@ def test_notebook_runs_at_ci_scale(path: Path, tmp_path: Path) -> None:
     missing = expected_metric_names(path) - {r["name"] for r in records}
     assert not missing, f"{path.name}: checks in the code that never ran: {sorted(missing)}"
     assert stats["seconds"] < CI_BUDGET_S, f"{path.name} took {stats['seconds']} s at ci scale"
+    # Checked exercises: the committed stub is rejected and the collapsed solution accepted.
+    exercises = {r["exercise"] for r in records if "exercise" in r}
+    for name in exercises:
+        roles = {r["role"]: r["value"] for r in records if r.get("exercise") == name}
+        assert roles == {"attempt": 0.0, "solution": 1.0}, f"{path.name}: exercise {name!r}: {roles}"
 
 
 @pytest.mark.notebooks

@@ -17,7 +17,6 @@ from .text import CharVocab, grammar_corpus, grammar_entropy, grammar_nll, pytho
 from .toys import TARGETS_1D, regression_1d, toy_2d
 
 __all__ = [
-    "PHOTOS", "TARGETS_1D", "CharVocab", "Split", "digits", "grammar_corpus", "grammar_entropy",
-    "grammar_nll", "images", "photo", "python_corpus", "regression_1d", "split", "splits", "text",
-    "toy_2d", "toys",
+    "CharVocab", "PHOTOS", "Split", "TARGETS_1D", "digits", "grammar_corpus", "grammar_entropy", "grammar_nll",
+    "images", "photo", "python_corpus", "regression_1d", "split", "splits", "text", "toy_2d", "toys",
 ]

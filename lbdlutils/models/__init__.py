@@ -16,6 +16,6 @@ from .seq2seq import Seq2Seq
 from .vit import ViT
 
 __all__ = [
-    "GPT", "Block", "Bottleneck", "CausalSelfAttention", "Seq2Seq", "ViT", "gpt", "resnet", "resnet50",
+    "Block", "Bottleneck", "CausalSelfAttention", "GPT", "Seq2Seq", "ViT", "gpt", "resnet", "resnet50",
     "resnet_stage", "seq2seq", "small_resnet", "vit",
 ]

@@ -45,7 +45,7 @@ def describe(module: nn.Module) -> tuple[str, str]:
         return f"{kind} {convs[0].in_channels}→{convs[0].out_channels}→{convs[2].out_channels}{stride}", "block"
     if "Block" in name:
         return f"{name} ({'cross-attention' if getattr(module, 'cross', None) else 'self-attention'})", "block"
-    if isinstance(module, nn.Sequential) and all(isinstance(m, nn.Linear | ACTIVATIONS | nn.Dropout) for m in module):
+    if isinstance(module, nn.Sequential) and all(isinstance(m, (nn.Linear, nn.Dropout, *ACTIVATIONS)) for m in module):
         linears = [m for m in module if isinstance(m, nn.Linear)]
         dims = [m.in_features for m in linears] + [linears[-1].out_features]
         return "MLP " + "→".join(map(str, dims)), "linear"
@@ -107,12 +107,12 @@ def architecture(model: nn.Module, *inputs: Any, depth: int = 1, title: str | No
     ax.set(xlim=(0, len(columns)), ylim=(-height + 0.4, 1.1))
     ax.axis("off")
     y_of: dict[str, float] = {}
-    first = inputs[0] if inputs else None
+    heads = ["input"] if len(columns) == 1 else ["source", "target"]
     for c, col in enumerate(columns):
         x = c + 0.42
-        shape_in = _shape(tuple(first.shape)) if c == 0 and hasattr(first, "shape") else ""
-        ax.text(x, 0.5, f"input {shape_in}" if c == 0 else "from the encoder's input side", ha="center",
-                fontsize=8, style="italic")
+        given = inputs[min(c, len(inputs) - 1)] if inputs else None
+        shape_in = _shape(tuple(given.shape)) if hasattr(given, "shape") else ""
+        ax.text(x, 0.5, f"{heads[c]} {shape_in}", ha="center", fontsize=8, style="italic")
         for i, r in enumerate(col):
             y = -i - 0.3
             y_of[r["name"]], y_of[r["last"]] = y, y

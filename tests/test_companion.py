@@ -1,0 +1,42 @@
+"""The companion's index of its notebooks: current with the notebooks, and loadable from a pip install."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbtools as notebooks
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPANION = ROOT / "lbdlutils" / "bookdata" / "companion.json"
+
+
+def test_companion_index_matches_the_notebooks():
+    committed = json.loads(COMPANION.read_text(encoding="utf-8"))
+    assert committed == notebooks.companion_index(ROOT / "notebooks"), \
+        "lbdlutils/bookdata/companion.json is stale: run make render (it rewrites it)"
+    files = [e["file"] for e in committed["notebooks"]]
+    assert files == [p.name for p in notebooks.paths()]
+    ch5 = next(e for e in committed["notebooks"] if e["chapter"] == 5)
+    assert [f["number"] for f in ch5["figures"]] == [f"5.{i}" for i in range(1, 10)]
+    assert any(h["text"].startswith("5.3 Attention") for h in ch5["headings"])
+    assert any("exercise" in c["tags"] for c in ch5["cells"]) and ch5["metrics"]
+
+
+def test_index_loads_from_a_non_editable_install(tmp_path):
+    target = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                           "--target", str(target), str(ROOT)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    code = ("import lbdlutils, sys; assert lbdlutils.__file__.startswith(sys.argv[1]), lbdlutils.__file__; "
+            "e = lbdlutils.book.companion('05'); print(e['file'], len(e['figures']), len(lbdlutils.book.companion()))")
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    run = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True, cwd=tmp_path,
+                         env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    file, figures, count = run.stdout.split()
+    assert file == "05_architectures.ipynb" and int(figures) == 9 and int(count) == len(notebooks.paths())
+    assert not (target / "notebooks").exists()

@@ -1,0 +1,130 @@
+"""Checked exercises, machine-dependent checks, visible source and architecture figures."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
+
+import lbdlutils as lbdl  # noqa: E402
+
+
+def softmax_check():
+    return lbdl.same_as(lambda z: torch.softmax(z, -1), [(torch.randn(3, 4),), (torch.randn(5),)])
+
+
+def test_exercise_rejects_stub_and_wrong_answers_in_words(capsys):
+    def stub(z):
+        raise NotImplementedError
+
+    lbdl.exercise("softmax", stub, softmax_check())
+    assert "not done yet" in capsys.readouterr().out
+    lbdl.exercise("softmax", lambda z: z.exp() / z.exp().sum(), softmax_check())  # sums over everything
+    out = capsys.readouterr().out
+    assert "✗ softmax" in out and "values are wrong" in out and "at index" in out
+    lbdl.exercise("softmax", lambda z: z.exp().sum(-1), softmax_check())
+    assert "has shape (3,), expected (3, 4)" in capsys.readouterr().out
+    lbdl.exercise("softmax", lambda z: None, softmax_check())
+    assert "returns nothing" in capsys.readouterr().out
+    lbdl.exercise("softmax", lambda z: z[0, 0] / 0 if z.ndim == 1 else [][1], softmax_check())
+    assert "your code raised IndexError" in capsys.readouterr().out
+    assert [r["value"] for r in lbdl.records] == [0.0] * 5 and all("passed" not in r for r in lbdl.records)
+
+
+def test_exercise_accepts_a_solution_and_a_rejected_solution_raises(capsys):
+    lbdl.exercise("softmax", lambda z: z.exp() / z.exp().sum(-1, keepdim=True), softmax_check(), solution=True)
+    assert "✓ softmax: correct" in capsys.readouterr().out and lbdl.records[-1]["passed"] is True
+    with pytest.raises(AssertionError, match="rejected by its own checker"):
+        lbdl.exercise("softmax", lambda z: z, softmax_check(), solution=True)
+    count = lbdl.same_as(lambda n: 2 * n, [(3,)])
+    assert count(lambda n: 5) == "for inputs 3 you give 5, which is too small"
+    with pytest.raises(TypeError, match="check must be a function"):
+        lbdl.exercise("x", 1, "not a checker")
+
+
+def test_machine_check_never_raises_at_small_and_explains(capsys):
+    lbdl.set_scale("small")
+    lbdl.machine_check("speed-up", 3.0, at_least=10, ci_at_least=1.5, unit="×")
+    out = capsys.readouterr().out
+    assert out.startswith("✗ speed-up = 3×") and "Not an error" in out and "which has" in out
+    assert lbdl.records[-1]["typical"] is False and "passed" not in lbdl.records[-1]
+    lbdl.machine_check("speed-up", 30.0, at_least=10, ci_at_least=1.5)
+    assert capsys.readouterr().out.startswith("✓ speed-up = 30")
+    lbdl.set_scale("ci")
+    lbdl.machine_check("speed-up", 3.0, at_least=10, ci_at_least=1.5)  # typical no, broken no
+    with pytest.raises(AssertionError, match="outside what any CPU gives"):
+        lbdl.machine_check("speed-up", 1.1, at_least=10, ci_at_least=1.5)
+    with pytest.raises(ValueError, match="typical range"):
+        lbdl.machine_check("speed-up", 1.0)
+
+
+def test_machine_notes_name_the_quota(monkeypatch):
+    from lbdlutils import checks
+
+    monkeypatch.setattr(checks._device, "cpu_quota", lambda: 1.0)
+    assert any("quota of 1 CPU" in n for n in checks.machine_notes())
+
+
+def test_show_source_is_markdown_with_a_link(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    lbdl.show_source(lbdl.models.gpt.CausalSelfAttention)
+    md = shown[-1]["text/markdown"]
+    assert md.startswith("`lbdlutils.models.gpt.CausalSelfAttention` ([lbdlutils/models/gpt.py, lines ")
+    assert "```python\nclass CausalSelfAttention(nn.Module):" in md and "is_causal=True" in md
+    assert f"{lbdl.REPO_URL}/blob/main/lbdlutils/models/gpt.py#L" in md
+    lbdl.show_source(lbdl.models.GPT.generate)  # a method: dedented, decorator kept
+    assert shown[-1]["text/plain"].startswith("@torch.no_grad()\ndef generate(")
+    with pytest.raises(TypeError, match="no Python source"):
+        lbdl.show_source(len)
+
+
+def test_architecture_folds_repeats_and_draws_residuals():
+    from lbdlutils.plot import diagrams as arch
+
+    gpt = lbdl.models.GPT(20, 32, 4, 3, 16)
+    rows = arch._fold(arch._rows(gpt, (torch.zeros(1, 8, dtype=torch.long),), 1))
+    assert [r["n"] for r in rows if r["family"] == "block"] == [3]
+    assert rows[-1]["shape"] == (1, 8, 20)
+    block = lbdl.models.Bottleneck(64, 16, 128, stride=2)
+    fig = lbdl.plot.architecture(block, torch.zeros(1, 64, 8, 8), depth=2, residual=[("body.0", "body.7")])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "⊕" in texts and any(t.startswith("skip: Conv2d 1×1, 64→128, stride 2") for t in texts)
+    assert "1×128×4×4" in texts
+    s2s = lbdl.models.Seq2Seq(12)
+    z = torch.zeros(1, 5, dtype=torch.long)
+    fig2 = lbdl.plot.architecture(s2s, z, z, split_after="norm_enc")
+    assert any("memory" in t.get_text() for t in fig2.axes[0].texts)
+    with pytest.raises(ValueError, match="names no layer"):
+        lbdl.plot.architecture(s2s, z, z, split_after="nope")
+    with pytest.raises(ValueError, match="names must be drawn layers"):
+        lbdl.plot.architecture(block, torch.zeros(1, 64, 8, 8), residual=[("a", "b")])
+    assert arch.describe(nn.Sequential(nn.Linear(4, 16), nn.GELU(), nn.Linear(16, 4)))[0] == "MLP 4→16→4"
+    plt.close("all")
+
+
+def test_language_model_training_pieces():
+    ids = torch.arange(100) % 7
+    x, y = lbdl.train.lm_batch(ids, 5, 8, torch.Generator().manual_seed(0))
+    assert x.shape == y.shape == (5, 8) and torch.equal(y, (x + 1) % 7)  # the next token of this stream
+    with pytest.raises(ValueError, match="longer than context"):
+        lbdl.train.lm_batch(ids[:5], 2, 8)
+    f = [lbdl.train.warmup_cosine(s, 100, 10) for s in range(100)]
+    assert f[0] == pytest.approx(0.1) and f[9] == 1.0 and f[-1] == pytest.approx(0.1, abs=1e-3)
+    assert all(a >= b for a, b in zip(f[10:], f[11:]))
+    model = lbdl.models.GPT(7, 16, 2, 1, 8)
+    opt = lbdl.train.adamw(model, 1e-3)
+    decayed = {id(p) for p in opt.param_groups[0]["params"]}
+    assert all((id(p) in decayed) == (p.ndim >= 2) for p in model.parameters())
+    assert opt.defaults.get("fused") is True
+    before = lbdl.train.lm_loss(model, ids)
+    hist = lbdl.train.train_lm(model, ids, steps=60, batch=16, lr=1e-2, val_ids=ids, live=False, evals=3)
+    assert hist["step"] == [20, 40, 60] and hist["val loss"][-1] < 0.2 * before  # the stream is periodic
+    expected = F.cross_entropy(model(ids[:8][None]).flatten(0, 1), ids[1:9])
+    assert lbdl.train.lm_loss(model, ids[:9], max_windows=1) == pytest.approx(expected.item(), rel=1e-5)
