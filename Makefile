@@ -15,7 +15,7 @@ help:
 	@echo "make test    set up .venv and run lint, unit tests, notebook hygiene, every notebook at ci scale"
 	@echo "make render  re-run notebooks at small scale and save their outputs (NB=notebooks/01_....ipynb)"
 	@echo "make nbval   run the notebooks with pytest --nbval-lax at LBDL_SCALE=ci"
-	@echo "make bench   training speed of the chapter-5 GPT on this machine"
+	@echo "make bench   the chapter-5 GPT against a plain reference GPT, lever by lever (A/B in one process)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
