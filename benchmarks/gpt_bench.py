@@ -114,11 +114,11 @@ def main() -> None:
             times[name].append((time.perf_counter() - start) / args.steps)
     ref_name = next(iter(rows))
     ref = statistics.median(times[ref_name])
-    print(f"\n{'variant':<40} {'ms/step':>8} {'speed vs reference':>19} {'val loss after ' + str(total):>22}")
+    print(f"\n{'variant':<46} {'ms/step':>8} {'speed vs reference':>19} {'val loss after ' + str(total):>22}")
     for name, (model, _) in rows.items():
         ms = statistics.median(times[name])
         loss = lbdl.train.lm_loss(model, corpus.val_ids, CONTEXT)
-        print(f"{name:<40} {ms * 1e3:>8.1f} {ref / ms:>18.3f}× {loss:>22.3f}")
+        print(f"{name:<46} {ms * 1e3:>8.1f} {ref / ms:>18.3f}× {loss:>22.3f}")
     ours = list(rows)[-1]
     ratio = ref / statistics.median(times[ours])
     # Per-block ratios, each measured back to back: their spread says how much to trust the median.

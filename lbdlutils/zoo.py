@@ -179,6 +179,7 @@ def load(name: str, scale: str | None = None, seed: int = 0, device: torch.devic
 
     Loaded from the cache when there; else trained now (with a progress bar) and stored.
     """
+    start = time.perf_counter()
     scale = _scale.check_scale(scale) if scale else _scale.get_scale()
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -189,7 +190,6 @@ def load(name: str, scale: str | None = None, seed: int = 0, device: torch.devic
     dev = torch.device(device) if device else (current.device if current else torch.device("cpu"))
     label = f"{name} ({scale}, seed {seed})"
     if path.exists() and not retrain:
-        start = time.perf_counter()
         try:
             state = _read(path)
             model = recipe.build(data)
