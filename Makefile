@@ -8,13 +8,14 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 NB     ?= $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: lab test lint unit notebooks render nbval bench clean help
+.PHONY: lab test lint unit notebooks render nbval reproduce bench clean help
 
 help:
 	@echo "make lab     set up .venv and open JupyterLab on notebooks/"
 	@echo "make test    set up .venv and run lint, unit tests, notebook hygiene, every notebook at ci scale"
 	@echo "make render  re-run notebooks at small scale and save their outputs (NB=notebooks/01_....ipynb)"
-	@echo "make nbval   run the notebooks with pytest --nbval-lax at LBDL_SCALE=ci"
+	@echo "make nbval   run the notebooks with pytest --nbval-lax at LBDL_SCALE=ci (part of make test)"
+	@echo "make reproduce  re-run notebooks at small and compare every output with the committed one"
 	@echo "make bench   the chapter-5 GPT against a plain reference GPT, lever by lever (A/B in one process)"
 
 $(PY):
@@ -48,14 +49,21 @@ unit: $(VENV)/.test
 notebooks: $(VENV)/.test
 	$(PY) -m pytest -m notebooks
 
+# Every notebook runs twice at ci: through papermill (parameters injected, metrics checked) in
+# pytest's tests, and through nbval, as a plain pytest user would run them.
 test: lint $(VENV)/.test
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory nbval
 
 render: $(VENV)/.test
 	$(PY) scripts/render.py $(NB)
 
 nbval: $(VENV)/.test
-	LBDL_SCALE=ci LBDL_HEADLESS=1 $(PY) -m pytest --nbval-lax -p no:cacheprovider $(NB)
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	LBDL_SCALE=ci LBDL_HEADLESS=1 LBDL_CACHE="$$tmp" $(PY) -m pytest --nbval-lax -p no:cacheprovider $(NB)
+
+reproduce: $(VENV)/.test
+	$(PY) scripts/reproduce.py $(NB)
 
 bench: $(VENV)/.test
 	$(PY) benchmarks/gpt_bench.py

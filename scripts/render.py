@@ -36,6 +36,13 @@ def clean(nb: dict, stamp: dict) -> dict:
     return nb
 
 
+def machine() -> dict[str, object]:
+    """What the last digits of a run depend on: the CPU's instruction set and torch's threads."""
+    from lbdlutils import device
+
+    return {"cpu": device.cpu_capability(), "threads": device.available_cpus()}
+
+
 def metrics_by_name(records: list[dict]) -> dict[str, float]:
     """Every recorded value, exact, under a distinct name (a repeated name gets " #2", " #3"...)."""
     out: dict[str, float] = {}
@@ -56,7 +63,7 @@ def render(path: Path) -> dict:
         except RuntimeError as err:
             sys.exit(f"render failed; the committed file is unchanged.\n{err}")
         nb = notebooks.read(out)
-    stamp = {"scale": "small", "seconds": stats["seconds"], "peak_rss_mb": stats["peak_rss_mb"],
+    stamp = {"scale": "small", "seconds": stats["seconds"], "peak_rss_mb": stats["peak_rss_mb"], **machine(),
              "metrics": metrics_by_name(records)}
     path.write_text(json.dumps(clean(nb, stamp), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return stats | {"metrics": stamp["metrics"]}

@@ -127,3 +127,16 @@ def test_exercises_have_collapsed_solutions(nb):
             assert nxt["metadata"].get("jupyter", {}).get("source_hidden") is True, f"{path.name}: solution shown"
             assert re.search(rf"""lbdl\.exercise\(\s*["']{re.escape(name[2])}["'].*solution=True""",
                              notebooks.source(nxt), re.S), f"{path.name}: solution of {name[2]} is not checked"
+
+
+def test_only_machine_dependent_cells_escape_make_reproduce(nb):
+    """make reproduce compares every output except cells tagged nbval-ignore-output, each with its why."""
+    path, data = nb
+    for i, cell in enumerate(c for c in data["cells"] if c["cell_type"] == "code"):
+        tags = cell["metadata"].get("tags", [])
+        assert not {"nbval-skip", "nbval-raises-exception", "raises-exception"} & set(tags), \
+            f"{path.name} code cell {i + 1}: every cell must run and succeed"
+        assert "NBVAL_" not in notebooks.source(cell), f"{path.name} code cell {i + 1}: use tags, not comments"
+        if "nbval-ignore-output" in tags:
+            why = cell["metadata"].get("lbdl", {}).get("why", "")
+            assert len(why) > 10, f"{path.name} code cell {i + 1}: an excluded cell says why (metadata.lbdl.why)"
