@@ -27,9 +27,9 @@ IGNORE = "nbval-ignore-output"
 
 
 def excluded(path: Path) -> list[tuple[int, str]]:
-    """(code cell number, why) of the cells whose output is not compared."""
+    """(code cell number as nbval counts, from 0; why) of the cells whose output is not compared."""
     code = [c for c in notebooks.read(path)["cells"] if c["cell_type"] == "code"]
-    return [(i + 1, c["metadata"].get("lbdl", {}).get("why", "(no reason given)")) for i, c in enumerate(code)
+    return [(i, c["metadata"].get("lbdl", {}).get("why", "(no reason given)")) for i, c in enumerate(code)
             if IGNORE in c["metadata"].get("tags", [])]
 
 
@@ -57,7 +57,7 @@ def main() -> int:
         print(f"{path.name}: {verdict} in {seconds:.0f} s; {n_code - len(skipped)} of {n_code} code cells compared, "
               f"{len(skipped)} excluded")
         for number, why in skipped:
-            print(f"    cell {number}: {why}")
+            print(f"    Cell {number}: {why}")
         if done.returncode != 0:
             print(done.stdout[-6000:])
     return 1 if failures else 0
