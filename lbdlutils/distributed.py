@@ -34,6 +34,7 @@ def _entry(rank: int, world_size: int, port: int, fn: Callable[..., Any], args: 
         buffer = io.BytesIO()  # by value: tensors shared by file descriptor would die with this process
         torch.save(fn(rank, world_size, *args), buffer)
         results.put((rank, buffer.getvalue()))
+        dist.barrier()  # no rank tears gloo down while another still talks to it (that aborts the process)
     finally:
         dist.destroy_process_group()
 
