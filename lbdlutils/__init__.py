@@ -13,7 +13,7 @@ Table of contents:
 """
 
 from . import bench, book, data, distributed, env, layers, models, plot, train, widgets, zoo
-from .checks import check_close, expect, machine_check, record, records
+from .checks import check_close, expect, machine_check, record, records, summary
 from .device import available_cpus, configure_threads, cpu_capability, cpu_quota, device_reason, get_device
 from .env import REPO_URL, is_headless
 from .exercises import exercise, same_as
@@ -33,5 +33,5 @@ __all__ = [
     "distributed", "env", "env_report", "evaluate", "exercise", "expect", "fit", "get_device", "get_scale",
     "is_headless", "knobs", "layers", "machine_check", "models", "pick", "plot", "progress", "record", "records",
     "resolve_scale", "same_as", "seed_everything", "set_scale", "setup", "shape_trace", "show", "show_source",
-    "train", "where", "widgets", "zoo",
+    "summary", "train", "where", "widgets", "zoo",
 ]

@@ -64,9 +64,10 @@ def record(name: str, value: Any, **extra: Any) -> None:
 
 
 def expect(name: str, value: Any, *, at_least: Threshold = None, at_most: Threshold = None,
-           unit: str = "") -> None:
+           unit: str = "", baseline: tuple[str, float] | None = None) -> None:
     """Record ``value`` and assert it lies within the bounds for the current scale.
 
+    ``baseline`` (what, value), e.g. ``("chance", 0.1)``, is the trivial baseline printed beside it.
     Returns nothing, so that a check ending a notebook cell prints one line and no ``Out[n]``;
     the value is in ``lbdl.records[-1]``.
     """
@@ -75,9 +76,11 @@ def expect(name: str, value: Any, *, at_least: Threshold = None, at_most: Thresh
         raise ValueError(f"expect({name!r}) needs at_least and/or at_most: a check must be able to fail")
     v = _as_float(value, name)
     ok = math.isfinite(v) and (lo is None or v >= lo) and (hi is None or v <= hi)
-    record(name, v, at_least=lo, at_most=hi, passed=ok)
-    bounds = " and ".join(b for b in (lo is not None and f">= {lo:g}", hi is not None and f"<= {hi:g}") if b)
-    shown = f"{v:.4g}{unit}"
+    extra = ({"unit": unit} if unit else {}) | ({"baseline": _as_float(baseline[1], name),
+                                                 "baseline_name": str(baseline[0])} if baseline else {})
+    record(name, v, at_least=lo, at_most=hi, passed=ok, **extra)
+    bounds = _bounds(lo, hi) + (f"; baseline, {baseline[0]}: {_number(extra['baseline'])}" if baseline else "")
+    shown = f"{_number(v)}{unit}"
     if not ok:
         raise AssertionError(f"{name} = {shown}, expected {bounds} at scale {_scale.get_scale()!r}")
     print(f"✓ {name} = {shown} (expected {bounds})")
@@ -134,7 +137,8 @@ def machine_check(name: str, value: Any, *, at_least: float | None = None, at_mo
     ok = math.isfinite(v) and (at_least is None or v >= at_least) and (at_most is None or v <= at_most)
     bounds = " and ".join(b for b in (at_least is not None and f">= {at_least:g}",
                                       at_most is not None and f"<= {at_most:g}") if b)
-    record(name, v, typical_at_least=at_least, typical_at_most=at_most, typical=ok, machine_dependent=True)
+    record(name, v, typical_at_least=at_least, typical_at_most=at_most, typical=ok, machine_dependent=True,
+           **({"unit": unit} if unit else {}))
     shown = f"{v:.4g}{unit}"
     if _scale.get_scale() == "ci":
         safe = (ci_at_least is None or v >= ci_at_least) and (ci_at_most is None or v <= ci_at_most)
@@ -146,3 +150,46 @@ def machine_check(name: str, value: Any, *, at_least: float | None = None, at_mo
     else:  # stays a printed line: the notebook goes on
         print(f"✗ {name} = {shown}, while a typical machine gives {bounds}. Not an error: this measures "
               f"your machine, which has {'; '.join(machine_notes())}.")
+
+
+def _number(v: float) -> str:
+    """Large integers exactly, with thousands separators (25,557,032); others to 4 significant digits."""
+    return f"{int(v):,}" if math.isfinite(v) and v == int(v) and abs(v) >= 1e4 else f"{v:.4g}"
+
+
+def _bounds(lo: float | None, hi: float | None, prefix: str = "") -> str:
+    if lo is not None and lo == hi:
+        return f"{prefix}= {_number(lo)}"
+    parts = [f">= {_number(lo)}" if lo is not None else "", f"<= {_number(hi)}" if hi is not None else ""]
+    return prefix + " and ".join(p for p in parts if p)
+
+
+def summary() -> None:
+    """Print every check of the notebook as a table: metric, value, threshold, unit, ✓/✗."""
+    rows = []
+    for r in records:
+        if "exercise" in r:
+            want = "accepted" if r["role"] == "solution" else "your answer"
+            rows.append((r["name"], "correct" if r["value"] else "not yet", want, "", "✓" if r["value"] else "·"))
+        elif r.get("machine_dependent"):
+            rows.append((r["name"], _number(r["value"]), _bounds(r["typical_at_least"], r["typical_at_most"],
+                                                                  "typical "), r.get("unit", ""),
+                         "✓" if r["typical"] else "✗ (this machine)"))
+        elif "atol" in r:
+            tol = "PyTorch's default" if r["atol"] is None else f"atol {r['atol']:g}, rtol {r['rtol']:g}"
+            rows.append((r["name"], f"{r['value']:.2e}", f"max |difference| within {tol}", "",
+                         "✓" if r["passed"] else "✗"))
+        elif "passed" in r:
+            base = f" (baseline {_number(r['baseline'])})" if "baseline" in r else ""
+            rows.append((r["name"], _number(r["value"]), _bounds(r["at_least"], r["at_most"]) + base,
+                         r.get("unit", ""), "✓" if r["passed"] else "✗"))
+        else:
+            rows.append((r["name"], _number(r["value"]), "measured", "", "·"))
+    if not rows:
+        print("no checks recorded yet")
+        return
+    width = min(70, max(len(row[0]) for row in rows))
+    tw = max(len(row[2]) for row in rows)
+    print(f"{'metric':<{width}} {'value':>12}  {'threshold':<{tw}} {'unit':<5} ok")
+    for name, value, threshold, unit, mark in rows:
+        print(f"{name[:width]:<{width}} {value:>12}  {threshold:<{tw}} {unit:<5} {mark}")

@@ -56,3 +56,17 @@ def test_check_close_records_error_and_fails_on_mismatch():
         lbdl.check_close("shape", a, a.T)
     with pytest.raises(TypeError, match="compares tensors"):
         lbdl.check_close("type", a, [1, 2])
+
+
+def test_expect_prints_its_baseline_and_summary_tabulates(capsys):
+    lbdl.set_scale("small")
+    lbdl.expect("accuracy", 0.97, at_least={"ci": 0.9, "small": 0.95}, baseline=("chance", 0.1))
+    assert "(expected >= 0.95; baseline, chance: 0.1)" in capsys.readouterr().out
+    lbdl.expect("parameters", 25_557_032, at_least=25_557_032, at_most=25_557_032)
+    assert "= 25,557,032 (expected = 25,557,032)" in capsys.readouterr().out
+    lbdl.record("bandwidth", 12.5)
+    lbdl.summary()
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["metric", "value", "threshold", "unit", "ok"]
+    assert out[1].split()[-1] == "✓" and "(baseline 0.1)" in out[1]
+    assert "measured" in out[3] and out[3].split()[-1] == "·"

@@ -27,18 +27,23 @@ class Seq2Seq(nn.Module):
             h = block(h)
         return self.norm_enc(h)
 
-    def forward(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
-        """Teacher forcing: logits for every target position from the true previous target tokens."""
-        memory, T = self.encode(src), tgt_in.shape[1]
+    def decode(self, memory: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
+        """Logits for every target position, given the encoder's output ``memory``."""
+        T = tgt_in.shape[1]
         h = self.embed(tgt_in) + self.positions[:T]
         for block in self.decoder:
-            h = block(h, causal_mask(T, src.device), context=memory)
+            h = block(h, causal_mask(T, tgt_in.device), context=memory)
         return self.head(self.norm_dec(h))
+
+    def forward(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
+        """Teacher forcing: logits for every target position from the true previous target tokens."""
+        return self.decode(self.encode(src), tgt_in)
 
     @torch.no_grad()
     def greedy(self, src: torch.Tensor, start: int, length: int) -> torch.Tensor:
         """Decode ``length`` tokens, each the most likely given the source and the tokens so far."""
+        memory = self.encode(src)  # once: the source does not change while the target grows
         out = torch.full((src.shape[0], 1), start, dtype=torch.long, device=src.device)
         for _ in range(length):
-            out = torch.cat([out, self(src, out)[:, -1].argmax(-1, keepdim=True)], 1)
+            out = torch.cat([out, self.decode(memory, out)[:, -1].argmax(-1, keepdim=True)], 1)
         return out[:, 1:]
