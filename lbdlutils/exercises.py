@@ -50,19 +50,20 @@ def same_as(reference: Callable[..., Any], inputs: Sequence[tuple], rtol: float 
             return f"expected a function, got {type(answer).__name__}"
         for args in inputs:
             shapes = ", ".join(str(tuple(a.shape)) if isinstance(a, torch.Tensor) else repr(a) for a in args)
+            where = f"for inputs {shapes} " if args else ""
             got, want = answer(*args), reference(*args)
             if got is None or got is Ellipsis:
                 return "your function returns nothing: end it with return ..."
             if isinstance(want, torch.Tensor):
                 if not isinstance(got, torch.Tensor):
-                    return f"for inputs {shapes} you return a {type(got).__name__}, expected a tensor"
+                    return f"{where}you return a {type(got).__name__}, expected a tensor"
                 if got.shape != want.shape:
-                    return f"for inputs {shapes} your result has shape {tuple(got.shape)}, expected {tuple(want.shape)}"
+                    return f"{where}your result has shape {tuple(got.shape)}, expected {tuple(want.shape)}"
                 if not torch.allclose(got.double(), want.double(), rtol=rtol, atol=atol):
-                    return f"for inputs {shapes} the values are wrong: {_first_difference(got, want)}"
+                    return f"{where}the values are wrong: {_first_difference(got, want)}"
             elif got != want:  # say which way it is off, without giving the answer away
                 way = f", which is too {'small' if got < want else 'large'}" if isinstance(got, int | float) else ""
-                return f"for inputs {shapes} you give {got!r}{way}"
+                return f"{where}you give {got!r}{way}"
         return None
 
     return check
