@@ -142,3 +142,11 @@ def test_knobs_live_builds_widgets(monkeypatch):
     sliders[0].value = 5
     assert shown == [None, "handle"]  # first draw, then an in-place update
     plt.close("all")
+
+
+def test_image_grid_symmetric_range_shows_sign():
+    w = torch.tensor([[[-2.0, 1.0], [0.0, 0.5]], [[1.0, -1.0], [0.0, 0.0]]])
+    fig = plot.image_grid(w, cmap="RdBu_r", symmetric=True)
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert all(im.get_clim() == (-2.0, 2.0) for im in images) and len(fig.axes) == 3  # two images, one colour bar
+    plt.close("all")

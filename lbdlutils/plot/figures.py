@@ -69,8 +69,12 @@ def curves(history: Mapping[str, Sequence[float]], ax: plt.Axes | None = None, l
 
 
 def image_grid(images: torch.Tensor | np.ndarray, labels: Sequence[object] | None = None,
-               ncols: int = 10, size: float = 0.8, cmap: str = "gray_r") -> plt.Figure:
-    """Show N images, shaped (N, H, W) or (N, C, H, W) with C in {1, 3}, with optional titles."""
+               ncols: int = 10, size: float = 0.8, cmap: str = "gray_r", symmetric: bool = False) -> plt.Figure:
+    """Show N images, shaped (N, H, W) or (N, C, H, W) with C in {1, 3}, with optional titles.
+
+    ``symmetric`` puts 0 at the middle of one colour range shared by all images, with a colour bar,
+    so that colour shows sign (weights, differences).
+    """
     imgs = _numpy(images)
     if imgs.ndim == 4:
         if imgs.shape[1] not in (1, 3):
@@ -87,10 +91,14 @@ def image_grid(images: torch.Tensor | np.ndarray, labels: Sequence[object] | Non
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
-            ax.imshow(imgs[i], cmap=cmap if imgs[i].ndim == 2 else None)
+            limit = float(np.abs(imgs).max()) if symmetric else None
+            shown = ax.imshow(imgs[i], cmap=cmap if imgs[i].ndim == 2 else None,
+                              vmin=-limit if symmetric else None, vmax=limit)
             if labels is not None:
                 ax.set_title(str(labels[i]), fontsize=8)
     fig.tight_layout(pad=0.2)
+    if symmetric and n:
+        fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8, pad=0.01)
     return fig
 
 
