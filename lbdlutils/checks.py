@@ -75,7 +75,7 @@ def expect(name: str, value: Any, *, at_least: Threshold = None, at_most: Thresh
     if lo is None and hi is None:
         raise ValueError(f"expect({name!r}) needs at_least and/or at_most: a check must be able to fail")
     v = _as_float(value, name)
-    ok = math.isfinite(v) and (lo is None or v >= lo) and (hi is None or v <= hi)
+    ok = _within(v, lo, hi)
     extra = ({"unit": unit} if unit else {}) | ({"baseline": _as_float(baseline[1], name),
                                                  "baseline_name": str(baseline[0])} if baseline else {})
     record(name, v, at_least=lo, at_most=hi, passed=ok, **extra)
@@ -134,15 +134,12 @@ def machine_check(name: str, value: Any, *, at_least: float | None = None, at_mo
     if at_least is None and at_most is None:
         raise ValueError(f"machine_check({name!r}) needs at_least and/or at_most: the typical range")
     v = _as_float(value, name)
-    ok = math.isfinite(v) and (at_least is None or v >= at_least) and (at_most is None or v <= at_most)
-    bounds = " and ".join(b for b in (at_least is not None and f">= {at_least:g}",
-                                      at_most is not None and f"<= {at_most:g}") if b)
+    ok, bounds = _within(v, at_least, at_most), _bounds(at_least, at_most)
     record(name, v, typical_at_least=at_least, typical_at_most=at_most, typical=ok, machine_dependent=True,
            **({"unit": unit} if unit else {}))
-    shown = f"{v:.4g}{unit}"
+    shown = f"{_number(v)}{unit}"
     if _scale.get_scale() == "ci":
-        safe = (ci_at_least is None or v >= ci_at_least) and (ci_at_most is None or v <= ci_at_most)
-        if not safe:
+        if not _within(v, ci_at_least, ci_at_most):
             raise AssertionError(f"{name} = {shown} is outside what any CPU gives "
                                  f"(at least {ci_at_least}, at most {ci_at_most}): something is broken")
     if ok:
@@ -150,6 +147,11 @@ def machine_check(name: str, value: Any, *, at_least: float | None = None, at_mo
     else:  # stays a printed line: the notebook goes on
         print(f"✗ {name} = {shown}, while a typical machine gives {bounds}. Not an error: this measures "
               f"your machine, which has {'; '.join(machine_notes())}.")
+
+
+def _within(v: float, lo: float | None, hi: float | None) -> bool:
+    """A finite value inside the bounds that are given."""
+    return math.isfinite(v) and (lo is None or v >= lo) and (hi is None or v <= hi)
 
 
 def _number(v: float) -> str:

@@ -88,10 +88,10 @@ def image_grid(images: torch.Tensor | np.ndarray, labels: Sequence[object] | Non
     ncols = max(1, min(ncols, n))
     nrows = max(1, -(-n // ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15), squeeze=False)
+    limit = float(np.abs(imgs).max()) if symmetric else None  # one range shared by every image
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
-            limit = float(np.abs(imgs).max()) if symmetric else None
             shown = ax.imshow(imgs[i], cmap=cmap if imgs[i].ndim == 2 else None,
                               vmin=-limit if symmetric else None, vmax=limit)
             if labels is not None:
