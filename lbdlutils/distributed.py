@@ -88,6 +88,39 @@ def ddp_gradients(rank: int, world_size: int, n: int = 64, seed: int = 0) -> tor
     return torch.cat([p.grad.flatten() for p in model.parameters()])
 
 
+def ring_all_reduce(tensor: torch.Tensor) -> torch.Tensor:
+    """Sum ``tensor`` over all ranks with a ring of sends and receives only (no collective call).
+
+    The flat tensor is cut into one chunk per rank. Reduce-scatter: for world_size - 1 steps each rank
+    sends one chunk to its right neighbour and adds the chunk arriving from its left, so that each
+    chunk ends up summed on one rank. All-gather: world_size - 1 more steps pass the summed chunks
+    around the ring. Each rank sends 2 (world_size - 1) / world_size of the tensor, whatever the world size.
+    """
+    rank, world = dist.get_rank(), dist.get_world_size()
+    chunks = list(tensor.detach().flatten().clone().tensor_split(world))
+    right, left = (rank + 1) % world, (rank - 1) % world
+    for phase in ("reduce-scatter", "all-gather"):
+        for step in range(world - 1):
+            send_i = (rank - step + (1 if phase == "all-gather" else 0)) % world
+            recv_i = (send_i - 1) % world
+            incoming = torch.empty_like(chunks[recv_i])
+            request = dist.isend(chunks[send_i].contiguous(), right)  # send while receiving: no deadlock
+            dist.recv(incoming, left)
+            request.wait()
+            chunks[recv_i] = chunks[recv_i] + incoming if phase == "reduce-scatter" else incoming
+    return torch.cat(chunks).view_as(tensor)
+
+
+def ring_gradients(rank: int, world_size: int, n: int = 64, seed: int = 0) -> torch.Tensor:
+    """Worker: plain backward on this rank's shard, then gradients averaged by :func:`ring_all_reduce`."""
+    model = toy_model(seed)
+    x, y = toy_batch(n, seed)
+    shard = slice(rank * n // world_size, (rank + 1) * n // world_size)
+    nn.functional.mse_loss(model(x[shard]), y[shard]).backward()
+    local = torch.cat([p.grad.flatten() for p in model.parameters()])
+    return ring_all_reduce(local) / world_size
+
+
 def full_batch_gradients(n: int = 64, seed: int = 0) -> torch.Tensor:
     """The same gradient computed in one process on the whole batch, for comparison."""
     model = toy_model(seed)
