@@ -22,7 +22,7 @@ records: list[dict[str, Any]] = []
 
 
 def _for_scale(threshold: Threshold, which: str) -> float | None:
-    """A threshold may be one number or ``{"ci": ..., "small": ..., "full": ...}``."""
+    """A threshold is one number for every scale, or ``{"ci": ..., "small": ..., "full": ...}`` naming all three."""
     if threshold is None or isinstance(threshold, int | float):
         return None if threshold is None else float(threshold)
     if not isinstance(threshold, Mapping):
@@ -30,12 +30,11 @@ def _for_scale(threshold: Threshold, which: str) -> float | None:
     unknown = set(threshold) - set(_scale.SCALES)
     if unknown:
         raise ValueError(f"{which} has unknown scale(s) {sorted(unknown)}: valid are {_scale.SCALES}")
-    s = _scale.get_scale()
-    if s == "full" and "full" not in threshold:
-        s = "small"
-    if s not in threshold:
-        raise ValueError(f"{which} gives no value for scale {s!r}: {dict(threshold)}")
-    return float(threshold[s])
+    missing = [s for s in _scale.SCALES if s not in threshold]
+    if missing:  # every scale names its bound, full included: no silent fallback from one to another
+        raise ValueError(f"{which} gives no value for scale(s) {missing}: {dict(threshold)}; a threshold per "
+                         f"scale names all of {', '.join(_scale.SCALES)} (or is one number for every scale)")
+    return float(threshold[_scale.get_scale()])
 
 
 def _as_float(value: Any, name: str) -> float:
