@@ -7,6 +7,7 @@ cores do not oversubscribe them (see chapter 2).
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import socket
@@ -33,10 +34,12 @@ def _entry(rank: int, world_size: int, port: int, fn: Callable[..., Any], args: 
     try:
         buffer = io.BytesIO()  # by value: tensors shared by file descriptor would die with this process
         torch.save(fn(rank, world_size, *args), buffer)
+        gc.collect()  # free a DDP model's reducer (in reference cycles) while its process group still lives
         results.put((rank, buffer.getvalue()))
         dist.barrier()  # no rank tears gloo down while another still talks to it (that aborts the process)
     finally:
         dist.destroy_process_group()
+    os._exit(0)  # skip interpreter teardown, where leftover gloo threads can abort ("terminate called …")
 
 
 def run(fn: Callable[..., Any], world_size: int = 2, *args: Any, timeout: float = 120) -> list[Any]:
