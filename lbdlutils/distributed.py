@@ -82,13 +82,18 @@ def toy_batch(n: int = 64, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     return x, x[:, :1] * x[:, 1:2] + 0.1 * torch.randn(n, 1, generator=g)
 
 
-def ddp_gradients(rank: int, world_size: int, n: int = 64, seed: int = 0) -> torch.Tensor:
-    """Worker: DistributedDataParallel on this rank's shard of the batch; return the averaged gradient."""
-    model = nn.parallel.DistributedDataParallel(toy_model(seed))
+def _shard_backward(model: nn.Module, rank: int, world_size: int, n: int, seed: int) -> torch.Tensor:
+    """Backward of the loss on this rank's shard of the toy batch; return the model's flat gradient."""
     x, y = toy_batch(n, seed)
     shard = slice(rank * n // world_size, (rank + 1) * n // world_size)
-    nn.functional.mse_loss(model(x[shard]), y[shard]).backward()  # DDP all-reduces (averages) the grads
+    nn.functional.mse_loss(model(x[shard]), y[shard]).backward()
     return torch.cat([p.grad.flatten() for p in model.parameters()])
+
+
+def ddp_gradients(rank: int, world_size: int, n: int = 64, seed: int = 0) -> torch.Tensor:
+    """Worker: DistributedDataParallel on this rank's shard of the batch; return the averaged gradient."""
+    model = nn.parallel.DistributedDataParallel(toy_model(seed))  # its backward all-reduces (averages) the grads
+    return _shard_backward(model, rank, world_size, n, seed)
 
 
 def ring_all_reduce(tensor: torch.Tensor) -> torch.Tensor:
@@ -116,20 +121,12 @@ def ring_all_reduce(tensor: torch.Tensor) -> torch.Tensor:
 
 def ring_gradients(rank: int, world_size: int, n: int = 64, seed: int = 0) -> torch.Tensor:
     """Worker: plain backward on this rank's shard, then gradients averaged by :func:`ring_all_reduce`."""
-    model = toy_model(seed)
-    x, y = toy_batch(n, seed)
-    shard = slice(rank * n // world_size, (rank + 1) * n // world_size)
-    nn.functional.mse_loss(model(x[shard]), y[shard]).backward()
-    local = torch.cat([p.grad.flatten() for p in model.parameters()])
-    return ring_all_reduce(local) / world_size
+    return ring_all_reduce(_shard_backward(toy_model(seed), rank, world_size, n, seed)) / world_size
 
 
 def full_batch_gradients(n: int = 64, seed: int = 0) -> torch.Tensor:
     """The same gradient computed in one process on the whole batch, for comparison."""
-    model = toy_model(seed)
-    x, y = toy_batch(n, seed)
-    nn.functional.mse_loss(model(x), y).backward()
-    return torch.cat([p.grad.flatten() for p in model.parameters()])
+    return _shard_backward(toy_model(seed), 0, 1, n, seed)
 
 
 def tensor_parallel_linear(rank: int, world_size: int, seed: int = 0) -> torch.Tensor:
