@@ -4,19 +4,24 @@ Every function takes a ``seed`` (or is deterministic) and returns float32 inputs
 unless it says otherwise. One family per file:
 
 * :mod:`.toys`: 1-D regression targets (``TARGETS_1D``, ``regression_1d``) and 2-D sets (``toy_2d``);
-* :mod:`.images`: scikit-learn's handwritten ``digits`` and sample ``photo``;
+* :mod:`.images`: scikit-learn's handwritten ``digits``, sample ``photo`` and its ``photo_crops``;
+* :mod:`.shapes`: procedural ``scenes`` of coloured ``SHAPES`` with boxes, classes and masks;
+* :mod:`.audio`: synthetic ``speech``, words of phoneme-like sounds with their transcripts;
 * :mod:`.text`: the ``python_corpus`` of real text, the ``grammar_corpus`` with its exact entropy,
   and ``CharVocab``;
 * :mod:`.splits`: ``split`` into train/validation/test (``Split``).
 """
 
-from . import images, splits, text, toys
-from .images import PHOTOS, digits, photo
+from . import audio, images, shapes, splits, text, toys
+from .audio import Utterances, speech
+from .images import PHOTOS, digits, photo, photo_crops
+from .shapes import COLOURS, SHAPES, Scenes, scenes
 from .splits import Split, split
 from .text import CharVocab, grammar_corpus, grammar_entropy, grammar_nll, python_corpus
 from .toys import TARGETS_1D, regression_1d, toy_2d
 
 __all__ = [
-    "CharVocab", "PHOTOS", "Split", "TARGETS_1D", "digits", "grammar_corpus", "grammar_entropy", "grammar_nll",
-    "images", "photo", "python_corpus", "regression_1d", "split", "splits", "text", "toy_2d", "toys",
+    "COLOURS", "CharVocab", "PHOTOS", "SHAPES", "Scenes", "Split", "TARGETS_1D", "Utterances", "audio", "digits",
+    "grammar_corpus", "grammar_entropy", "grammar_nll", "images", "photo", "photo_crops", "python_corpus",
+    "regression_1d", "scenes", "shapes", "speech", "split", "splits", "text", "toy_2d", "toys",
 ]

@@ -43,3 +43,30 @@ def photo(name: str = "china.jpg", size: int | None = None) -> torch.Tensor:
         check_n(size, "size", 1)
         x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", antialias=True)
     return x
+
+
+def photo_crops(n: int, size: int = 32, part: str = "train", seed: int = 0) -> torch.Tensor:
+    """``n`` random size×size crops (n×3×size×size in [0, 1]) of both sample photos.
+
+    Each photo is cut into tiles of 2·size pixels; one tile in four (a fixed diagonal pattern) is
+    for ``part="test"``, the others for ``"train"``; a crop lies inside one tile, so test crops never
+    share a pixel with training ones, yet both come from every region of the photos.
+    """
+    check_n(n)
+    check_n(size, "size", 4)
+    if part not in ("train", "test"):
+        raise ValueError(f"part must be 'train' or 'test', got {part!r}")
+    g = torch.Generator().manual_seed(seed)
+    tiles = [(name, r, c) for name in PHOTOS for r in range(213 // (2 * size)) for c in range(320 // (2 * size))
+             if ((r + 2 * c) % 4 == 0) == (part == "test")]
+    crops = []
+    for i in torch.randint(0, len(tiles), (n,), generator=g).tolist():
+        name, r, c = tiles[i]
+        y, x = (torch.randint(0, size + 1, (2,), generator=g) + torch.tensor([r, c]) * 2 * size).tolist()
+        crops.append(_photo(name)[:, y:y + size, x:x + size])
+    return torch.stack(crops)
+
+
+@cache
+def _photo(name: str) -> torch.Tensor:
+    return photo(name)[0, :, ::2, ::2].contiguous()
