@@ -69,3 +69,36 @@ def test_book_data():
         lbdl.book.chapter(12)
     with pytest.raises(ValueError, match="numbered 1..8"):
         lbdl.book.figures(0)
+
+
+def test_scenes_ground_truth_agrees_with_the_pixels():
+    s = data.scenes(40, seed=3)
+    assert s.images.shape == (40, 3, 32, 32) and s.masks.shape == (40, 32, 32)
+    assert s.images.min() >= 0 and s.images.max() <= 1 and torch.equal(s.images, data.scenes(40, seed=3).images)
+    for i in range(40):
+        k = s.labels[i] >= 0
+        assert 1 <= k.sum() <= 3
+        for box, label in zip(s.boxes[i][k], s.labels[i][k]):
+            x0, y0, x1, y1 = box.tolist()
+            inside = s.masks[i, int(y0):int(y1) + 1, int(x0):int(x1) + 1]
+            assert (inside == 1 + label).any(), "each object is visible inside its box"
+        assert set(s.masks[i].unique().tolist()) <= {0} | {1 + v for v in s.labels[i][k].tolist()}
+    one = data.scenes(30, objects=(1, 1), combos=[(2, 1)], seed=0)
+    assert (one.labels[:, 0] == 2).all() and (one.colours[:, 0] == 1).all()
+    with pytest.raises(ValueError, match="combos are"):
+        data.scenes(2, combos=[(5, 0)])
+    with pytest.raises(ValueError, match="sides"):
+        data.scenes(2, sides=(20, 40))
+
+
+def test_speech_utterances_and_photo_crops():
+    u = data.speech(6, words=(2, 2), seed=1)
+    assert u.waves.shape[0] == 6 and all(len(w) == 2 for w in u.words)
+    assert all(len(p) == sum(len(data.audio.WORDS[w]) for w in ws) for p, ws in zip(u.phonemes, u.words))
+    assert (u.waves[:, : u.lengths.min()].abs().amax(1) > 0).all() and u.waves.abs().max() <= 2
+    with pytest.raises(ValueError, match="vocabulary"):
+        data.speech(2, vocabulary=("hello",))
+    train, test = data.photo_crops(50, part="train", seed=0), data.photo_crops(50, part="test", seed=0)
+    assert train.shape == test.shape == (50, 3, 32, 32) and 0 <= train.min() and train.max() <= 1
+    with pytest.raises(ValueError, match="part must be"):
+        data.photo_crops(2, part="validation")

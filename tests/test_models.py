@@ -65,3 +65,16 @@ def test_gpt_cache_in_chunks_equals_one_full_pass():
         gpt(idx[:, :5], broken)
         ahead = gpt(torch.cat([idx[:, 5:6], (idx[:, 6:8] + 1) % 13], 1), broken)[:, 0]
     torch.testing.assert_close(ahead, full[:, 5], rtol=1e-5, atol=1e-5)
+
+
+def test_unet_shapes_skips_pyramid_and_errors():
+    x = torch.randn(2, 3, 32, 32)
+    for kw in ({}, {"skips": False}, {"pyramid": True}, {"norm": False, "depth": 3}):
+        assert models.UNet(3, 5, width=8, **kw)(x).shape == (2, 5, 32, 32)
+    pp = models.PyramidPooling(16, bins=(1, 2, 4))
+    h = torch.randn(1, 16, 8, 8)
+    pooled = pp.pooled(h)
+    assert pp(h).shape == (1, pp.out_channels, 8, 8) and len(pooled) == 3
+    assert torch.allclose(pooled[0][..., 0, 0], pooled[0][..., 7, 7])  # the 1×1 summary is the same everywhere
+    with pytest.raises(ValueError, match="multiples of 4"):
+        models.UNet(3, 3, depth=2)(torch.randn(1, 3, 30, 30))
