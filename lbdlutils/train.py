@@ -1,5 +1,6 @@
 """Progress bars and short training loops, for the cells where the loop itself is not the lesson:
-``fit`` for classifiers and regressors, ``train_lm`` for next-token models on a token stream.
+``fit`` for classifiers and regressors, ``train_lm`` for next-token models on a token stream,
+``optimize`` for any loss the notebook computes step by step.
 """
 
 from __future__ import annotations
@@ -129,6 +130,28 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int, lr: 
     if chart is not None:
         chart.close()
     return history
+
+
+def optimize(model: nn.Module, loss_of_step: Callable[[int], torch.Tensor], steps: int, lr: float,
+             desc: str = "training", weight_decay: float = 1e-4) -> float:
+    """AdamW with a one-cycle schedule over ``steps`` calls of ``loss_of_step(step)``; returns the last loss.
+
+    For loops whose batches the notebook draws itself (noise levels, masks, episodes…).
+    """
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    opt = torch.optim.AdamW(model.parameters(), lr, weight_decay=weight_decay)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.15)
+    bar = progress(range(steps), desc=desc)
+    for step in bar:
+        loss = loss_of_step(step)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        schedule.step()
+        if step % 50 == 0 or step == steps - 1:
+            bar.set_postfix(loss=round(loss.item(), 4))
+    return loss.item()
 
 
 # Language models: windows of one long token stream, each target the window shifted by one.

@@ -64,6 +64,20 @@ def test_fit_learns_a_separable_problem(capsys):
         lbdl.fit(model, x, y, epochs=0)
 
 
+def test_optimize_fits_least_squares_and_rejects_bad_steps(capsys):
+    torch.manual_seed(0)
+    x = torch.randn(256, 3)
+    y = x @ torch.tensor([1.0, -2.0, 0.5]) + 0.3
+    model = nn.Linear(3, 1)
+    last = lbdl.train.optimize(model, lambda step: ((model(x)[:, 0] - y) ** 2).mean(), 300, 0.1, "lsq",
+                               weight_decay=0)
+    assert last < 1e-3  # the data are noiseless: the least-squares fit is exact
+    torch.testing.assert_close(model.weight[0].detach(), torch.tensor([1.0, -2.0, 0.5]), atol=0.02, rtol=0)
+    assert "lsq: 300/300" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="positive integer"):
+        lbdl.train.optimize(model, lambda step: model(x).sum(), 0, 0.1)
+
+
 def test_live_curve_rejects_non_numbers():
     with pytest.raises(TypeError, match="loss must be a number"):
         plot.LiveCurve().update(loss="low")
