@@ -88,9 +88,18 @@ def _fit_grammar(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str
                           live=False, desc="GPT on the grammar")
 
 
+def _fit_python_large(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str, Any]:
+    steps = _scale.pick(ci=100, small=2000, full=8000, scale=scale)
+    return train.train_lm(model, c.train_ids, steps=steps, batch=16, lr=2e-3, val_ids=c.val_ids, seed=seed,
+                          live=False, desc="larger GPT on Python source")
+
+
 RECIPES: dict[str, Recipe] = {
     "gpt-python": Recipe("character GPT (4 layers, 4 heads, width 128, context 64) on Python's own source",
                          _python_corpus, lambda c: gpt.GPT(len(c.vocab), 128, 4, 4, 64), _fit_python),
+    "gpt-python-large": Recipe("character GPT (6 layers, 4 heads, width 128, context 128) on Python's own "
+                               "source", _python_corpus, lambda c: gpt.GPT(len(c.vocab), 128, 4, 6, 128),
+                               _fit_python_large),
     "gpt-grammar": Recipe("character GPT (2 layers, 4 heads, width 64, context 64) on the grammar corpus",
                           _grammar_corpus, lambda c: gpt.GPT(len(c.vocab), 64, 4, 2, 64), _fit_grammar),
 }

@@ -121,7 +121,8 @@ def test_clear_removes_only_zoo_files(tiny, capsys):
 
 
 def test_errors_name_what_is_valid(tiny):
-    with pytest.raises(ValueError, match="no model 'gpt-shakespeare' in the zoo: it has gpt-grammar, gpt-python"):
+    with pytest.raises(ValueError, match="no model 'gpt-shakespeare' in the zoo: it has gpt-grammar, gpt-python, "
+                       "gpt-python-large"):
         zoo.load("gpt-shakespeare")
     with pytest.raises(ValueError, match="valid scales are"):
         zoo.load("tiny", scale="huge")
