@@ -134,10 +134,7 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int, lr: 
 
 def optimize(model: nn.Module, loss_of_step: Callable[[int], torch.Tensor], steps: int, lr: float,
              desc: str = "training", weight_decay: float = 1e-4) -> float:
-    """AdamW with a one-cycle schedule over ``steps`` calls of ``loss_of_step(step)``; returns the last loss.
-
-    For loops whose batches the notebook draws itself (noise levels, masks, episodes…).
-    """
+    """AdamW, one-cycle schedule, ``steps`` calls of ``loss_of_step(step)`` (it draws its own batch); last loss."""
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
     opt = torch.optim.AdamW(model.parameters(), lr, weight_decay=weight_decay)
