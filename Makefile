@@ -50,17 +50,20 @@ notebooks: $(VENV)/.test
 	$(PY) -m pytest -m notebooks
 
 # Every notebook runs twice at ci: through papermill (parameters injected, metrics checked) in
-# pytest's tests, and through nbval, as a plain pytest user would run them.
+# pytest's tests, and through nbval, as a plain pytest user would run them. The two runs share one
+# zoo cache, empty at the start: papermill's run trains the zoo's models cold, nbval's loads them.
 test: lint $(VENV)/.test
-	$(PY) -m pytest
-	$(MAKE) --no-print-directory nbval
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	LBDL_TEST_ZOO="$$tmp" $(PY) -m pytest && \
+	$(MAKE) --no-print-directory nbval ZOO="$$tmp"
 
 render: $(VENV)/.test
 	$(PY) scripts/render.py $(NB)
 
+# ZOO: a zoo cache to use (make test passes its own); by default an empty temporary one.
 nbval: $(VENV)/.test
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	LBDL_SCALE=ci LBDL_HEADLESS=1 LBDL_CACHE="$$tmp" $(PY) -m pytest --nbval-lax -p no:cacheprovider $(NB)
+	LBDL_SCALE=ci LBDL_HEADLESS=1 LBDL_CACHE="$(if $(ZOO),$(ZOO),$$tmp)" $(PY) -m pytest --nbval-lax -p no:cacheprovider $(NB)
 
 reproduce: $(VENV)/.test
 	$(PY) scripts/reproduce.py $(NB)

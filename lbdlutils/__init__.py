@@ -3,7 +3,8 @@
 Import it as ``import lbdlutils as lbdl`` and start each notebook with ``lbdl.setup(SCALE, SEED, ...)``.
 Table of contents:
 
-* set-up: ``env`` (the ``LBDL_*`` variables and their precedence), ``scale``, ``device``, ``session``;
+* set-up: ``env`` (the ``LBDL_*`` variables and their precedence), ``scale`` (``pick``, ``steps``), ``device``,
+  ``session``;
 * checks: ``expect`` and ``check_close`` (raise), ``machine_check`` (never raises for a reader),
   ``record``; ``exercise`` and ``same_as`` for checked exercises;
 * data: ``data`` (toys, images, text, splits); models: ``layers``, ``models``, ``zoo`` (train once,
@@ -18,7 +19,7 @@ from .device import available_cpus, configure_threads, cpu_capability, cpu_quota
 from .env import REPO_URL, is_headless
 from .exercises import exercise, same_as
 from .plot import LiveCurve, show
-from .scale import SCALES, check_scale, get_scale, pick, resolve_scale, set_scale
+from .scale import SCALES, check_scale, get_scale, pick, resolve_scale, set_scale, steps
 from .session import Session, env_report, seed_everything, setup, where
 from .sourcecode import show_source
 from .trace import shape_trace
@@ -33,5 +34,5 @@ __all__ = [
     "distributed", "env", "env_report", "evaluate", "exercise", "expect", "fit", "get_device", "get_scale",
     "is_headless", "knobs", "layers", "machine_check", "models", "pick", "plot", "progress", "record", "records",
     "resolve_scale", "same_as", "seed_everything", "set_scale", "setup", "shape_trace", "show", "show_source",
-    "summary", "train", "where", "widgets", "zoo",
+    "steps", "summary", "train", "where", "widgets", "zoo",
 ]

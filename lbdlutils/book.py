@@ -38,6 +38,12 @@ def sections(number: int) -> list[tuple[str, str, int]]:
     return [(s["number"], s["title"], s["page"]) for s in chapter(number)["sections"]]
 
 
+def topics() -> list[tuple[str, int]]:
+    """(title, page) of each topic of the book's unnumbered last chapter, "The missing bits"."""
+    last = [c for c in load("toc")["chapters"] if c["number"] is None and c["title"] == "The missing bits"]
+    return [(t["title"], t["page"]) for t in last[0]["subheadings"]]
+
+
 def figures(number: int | None = None) -> list[dict[str, Any]]:
     """The book's figures (number, title, page, chapter), all or those of chapter ``number``."""
     figs = load("toc")["figures"]

@@ -55,3 +55,8 @@ def pick(*, ci: T, small: T, full: T | None = None, scale: str | None = None) ->
     s = check_scale(scale) if scale is not None else get_scale()
     values: dict[str, Any] = {"ci": ci, "small": small, "full": small if full is None else full}
     return values[s]
+
+
+def steps(*, ci: int, small: int, scale: str | None = None) -> int:
+    """Training steps for the current scale: a GPU (``full``) affords four times ``small``'s."""
+    return pick(ci=ci, small=small, full=4 * small, scale=scale)

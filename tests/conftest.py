@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,8 +17,11 @@ NOTEBOOK_STATS: list[dict] = []
 
 @pytest.fixture(scope="session")
 def zoo_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """One empty zoo cache for the whole run: notebooks start cold, as on a reader's first run."""
-    return str(tmp_path_factory.mktemp("zoo"))
+    """One zoo cache for the whole run, empty at its start: notebooks start cold, as on a reader's first run.
+
+    ``make test`` names it (LBDL_TEST_ZOO, an empty folder) so that its nbval run reuses what this run trained.
+    """
+    return os.environ.get("LBDL_TEST_ZOO") or str(tmp_path_factory.mktemp("zoo"))
 
 
 @pytest.fixture(autouse=True)

@@ -63,6 +63,7 @@ def test_book_data():
     assert [s[0] for s in lbdl.book.sections(1)] == ["1.1", "1.2", "1.3", "1.4"]
     assert len(lbdl.book.load("bibliography")["entries"]) == 78
     assert [f["number"] for f in lbdl.book.figures(1)] == ["1.1", "1.2"]
+    assert lbdl.book.topics()[0] == ("Recurrent Neural Networks", 161) and len(lbdl.book.topics()) == 5
     with pytest.raises(ValueError, match="valid are toc, bibliography, index, companion"):
         lbdl.book.load("glossary")
     with pytest.raises(ValueError, match="numbered 1..8"):

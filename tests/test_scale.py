@@ -37,6 +37,10 @@ def test_pick_follows_scale_and_full_defaults_to_small():
     assert lbdl.pick(ci=2, small=30, scale="small") == 30
 
 
+def test_steps_give_a_gpu_four_times_small():
+    assert [lbdl.steps(ci=10, small=300, scale=s) for s in ("ci", "small", "full")] == [10, 300, 1200]
+
+
 def test_pick_needs_keywords():
     with pytest.raises(TypeError):
         lbdl.pick(2, 30)  # positional values would hide which is which
