@@ -144,3 +144,14 @@ def test_only_machine_dependent_cells_escape_make_reproduce(nb):
         if "nbval-ignore-output" in tags:
             why = cell["metadata"].get("lbdl", {}).get("why", "")
             assert len(why) > 10, f"{path.name} code cell {i + 1}: an excluded cell says why (metadata.lbdl.why)"
+
+
+def test_cited_works_exist(nb):
+    """A code cell tagged cite:KEY implements or checks that work of the book's bibliography (chapter 10 lists them)."""
+    path, data = nb
+    keys = {e["key"] for e in lbdl.book.load("bibliography")["entries"]}
+    for i, cell in enumerate(data["cells"]):
+        for tag in cell["metadata"].get("tags", []):
+            if tag.startswith("cite:"):
+                assert cell["cell_type"] == "code", f"{path.name} cell {i}: {tag} on a markdown cell"
+                assert tag[5:] in keys, f"{path.name} cell {i}: {tag} is not a key of the bibliography"
