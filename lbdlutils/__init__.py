@@ -10,15 +10,17 @@ Table of contents:
 * data: ``data`` (toys, images, text, splits); models: ``layers``, ``models``, ``zoo`` (train once,
   then load);
 * training: ``train`` (``fit``, ``train_lm``, ``progress``…); figures: ``plot``, ``knobs``,
-  ``show_source``, ``shape_trace``; measuring: ``bench``, ``distributed``; the book: ``book``.
+  ``show_source``, ``shape_trace``; measuring: ``bench``, ``distributed``; the book: ``book``, ``references``
+  (``lookup`` of index terms, the works cited).
 """
 
-from . import bench, book, data, distributed, env, layers, models, plot, train, widgets, zoo
+from . import bench, book, data, distributed, env, layers, models, plot, references, train, widgets, zoo
 from .checks import check_close, expect, machine_check, record, records, summary
 from .device import available_cpus, configure_threads, cpu_capability, cpu_quota, device_reason, get_device
 from .env import REPO_URL, is_headless
 from .exercises import exercise, same_as
 from .plot import LiveCurve, show
+from .references import lookup
 from .scale import SCALES, check_scale, get_scale, pick, resolve_scale, set_scale, steps
 from .session import Session, env_report, seed_everything, setup, where
 from .sourcecode import show_source
@@ -32,7 +34,8 @@ __all__ = [
     "LiveCurve", "REPO_URL", "SCALES", "Session", "accuracy", "available_cpus", "batches", "bench", "book",
     "check_close", "check_scale", "configure_threads", "cpu_capability", "cpu_quota", "data", "device_reason",
     "distributed", "env", "env_report", "evaluate", "exercise", "expect", "fit", "get_device", "get_scale",
-    "is_headless", "knobs", "layers", "machine_check", "models", "pick", "plot", "progress", "record", "records",
+    "is_headless", "knobs", "layers", "lookup", "machine_check", "models", "pick", "plot", "progress", "record",
+    "records", "references",
     "resolve_scale", "same_as", "seed_everything", "set_scale", "setup", "shape_trace", "show", "show_source",
     "steps", "summary", "train", "where", "widgets", "zoo",
 ]

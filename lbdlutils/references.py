@@ -1,0 +1,171 @@
+"""The book's bibliography and index, tied to the companion's notebooks (chapters 10 and 11).
+
+``lookup("dropout")`` resolves an index term (following its "see" references) to the notebook sections
+that treat it, with links for GitHub and JupyterLab, and the smallest code cell that shows it;
+``cited("kingma2014")`` lists the code cells that implement or check a work (cells tagged
+``cite:KEY``). Everything reads package data, so it works from a plain ``pip install`` (Colab).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import book
+from .env import REPO_URL
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def lab_anchor(heading: str) -> str:
+    """The anchor JupyterLab gives a Markdown heading: its text with spaces as hyphens."""
+    return heading.strip().replace(" ", "-")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A section or a cell of a companion notebook, with links that open it."""
+
+    notebook: str
+    heading: str
+    cell: str
+    lines: int = 0
+
+    @property
+    def github(self) -> str:
+        """The notebook on GitHub, scrolled to the section."""
+        anchor = f"#{github_anchor(self.heading)}" if self.heading else ""
+        return f"{REPO_URL}/blob/main/notebooks/{self.notebook}{anchor}"
+
+    @property
+    def lab(self) -> str:
+        """A link that JupyterLab follows from another notebook of the same folder."""
+        return self.notebook + (f"#{lab_anchor(self.heading)}" if self.heading else "")
+
+    def markdown(self) -> str:
+        """One line: the section, linked for JupyterLab and for GitHub."""
+        where = f"{self.notebook[:-6]} · {self.heading or 'top'}"
+        return f"[{where}]({self.lab}) ([GitHub]({self.github}))"
+
+
+def _notebooks() -> list[dict[str, Any]]:
+    return book.load("companion")["notebooks"]
+
+
+def _section_place(nb: dict[str, Any], section: str) -> Place:
+    cell = next((h["cell"] for h in nb["headings"] if h["text"] == section), nb["cells"][0]["id"])
+    return Place(nb["file"], section, cell)
+
+
+def _closest(query: str, names: list[str], what: str) -> ValueError:
+    by_fold = {n.casefold(): n for n in names}
+    close = [by_fold[m] for m in difflib.get_close_matches(query.casefold(), list(by_fold), n=5, cutoff=0.5)]
+    close += [n for n in names if query.casefold() in n.casefold() and n not in close][: 5 - len(close)]
+    hint = f"closest: {', '.join(repr(c) for c in close)}" if close else f"none is close; {len(names)} exist"
+    return ValueError(f"{query!r} is not {what} ({hint})")
+
+
+# The index --------------------------------------------------------------------------------------
+
+def terms() -> dict[str, dict[str, Any]]:
+    """Every index term (subentries as "term sub") with its pages and "see" references."""
+    out = {}
+    for entry in book.load("index")["entries"]:
+        out[entry["term"]] = {"pages": entry["pages"], "see": entry["see"]}
+        for sub in entry["subentries"]:
+            out[f"{entry['term']} {sub['term']}"] = {"pages": sub["pages"], "see": sub.get("see", [])}
+    return out
+
+
+@dataclass
+class Found:
+    """What ``lookup`` returns: the term, its pages, the sections that treat it and the smallest demo."""
+
+    term: str
+    pages: list[int]
+    see: list[str] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
+    demo: Place | None = None
+
+    def _repr_markdown_(self) -> str:
+        pages = ", ".join(map(str, self.pages)) or "none"
+        see = f", see also {', '.join(self.see)}" if self.see else ""
+        lines = [f"**{self.term}** (book pages {pages}){see}"]
+        lines += [f"- {p.markdown()}" for p in self.places] or ["- no notebook treats it yet"]
+        if self.demo:
+            demo = self.demo
+            lines.append(f"\nSmallest demo: cell `{demo.cell}` ({demo.lines} lines) in {demo.markdown()}")
+        return "\n".join(lines)
+
+
+def _resolve(query: str) -> str:
+    all_terms = terms()
+    by_fold = {t.casefold(): t for t in all_terms}
+    for entry in book.load("index")["entries"]:  # "attention layer" or "layer, attention" for "layer attention"
+        for sub in entry["subentries"]:
+            name = f"{entry['term']} {sub['term']}"
+            for form in (f"{sub['term']} {entry['term']}", f"{entry['term']}, {sub['term']}"):
+                by_fold.setdefault(form.casefold(), name)
+    key = query.strip().casefold()
+    # "see" references write "Markovian, Decision Process" and "parallelism, pipeline" too
+    for form in (key, key.replace(",", ""), " ".join(reversed(key.split(", ", 1)))):
+        if form in by_fold:
+            return by_fold[form]
+    raise _closest(query, list(all_terms), "a term of the book's index")
+
+
+def lookup(query: str) -> Found:
+    """Resolve an index term to the notebook sections that treat it, following "see" references."""
+    if not isinstance(query, str) or not query.strip():
+        raise ValueError(f"lookup needs a term of the book's index, e.g. 'dropout'; got {query!r}")
+    term = _resolve(query)
+    info, followed, todo = terms()[term], [], [term]
+    while todo:  # the term and everything its "see" references lead to, each once
+        t = todo.pop(0)
+        if t not in followed:
+            followed.append(t)
+            todo += [_resolve(s) for s in terms()[t]["see"]]
+    places: list[Place] = []
+    cells: list[Place] = []
+    for nb in _notebooks():
+        for cell in nb["cells"]:
+            if set(cell.get("terms", [])) & set(followed):
+                place = _section_place(nb, cell["section"])
+                if place not in places:
+                    places.append(place)
+                if cell["type"] == "code":
+                    cells.append(Place(nb["file"], cell["section"], cell["id"], cell.get("lines", 0)))
+    demo = min(cells, key=lambda p: p.lines) if cells else None
+    return Found(term, info["pages"], followed[1:], places, demo)
+
+
+# The bibliography -------------------------------------------------------------------------------
+
+def works() -> dict[str, dict[str, Any]]:
+    """Every work the book cites, by key."""
+    return {e["key"]: e for e in book.load("bibliography")["entries"]}
+
+
+def work(key: str) -> dict[str, Any]:
+    """One work of the bibliography; a clear error with the closest keys otherwise."""
+    if key not in works():
+        raise _closest(str(key), list(works()), "a key of the book's bibliography")
+    return works()[key]
+
+
+def cited(key: str) -> list[Place]:
+    """The code cells that implement or check the work ``key`` (tagged ``cite:KEY``)."""
+    work(key)
+    return [Place(nb["file"], c["section"], c["id"], c.get("lines", 0)) for nb in _notebooks()
+            for c in nb["cells"] if f"cite:{key}" in c["tags"]]
+
+
+def coverage() -> tuple[list[str], list[str]]:
+    """(keys tied to at least one code cell, keys tied to none)."""
+    tied = {t[5:] for nb in _notebooks() for c in nb["cells"] for t in c["tags"] if t.startswith("cite:")}
+    return [k for k in works() if k in tied], [k for k in works() if k not in tied]

@@ -1,0 +1,54 @@
+"""The executable bibliography and index (lbdlutils.references), on the package's own data."""
+
+from __future__ import annotations
+
+import pytest
+
+import lbdlutils as lbdl
+from lbdlutils import references
+
+
+def test_anchors_follow_github_and_jupyterlab():
+    assert references.github_anchor("1.2 Basis function regression") == "12-basis-function-regression"
+    assert references.github_anchor("Graph Neural Networks (p. 164)") == "graph-neural-networks-p-164"
+    assert references.lab_anchor("4.5 Dropout") == "4.5-Dropout"
+
+
+def test_lookup_finds_the_section_and_a_demo():
+    found = lbdl.lookup("Dropout ")  # case and spaces do not matter
+    assert found.term == "dropout" and found.pages == [79, 94]
+    assert any(p.notebook == "04_model_components.ipynb" and p.heading == "4.5 Dropout" for p in found.places)
+    assert found.demo is not None and found.demo.lines > 0
+    assert found.places[0].github.startswith(lbdl.REPO_URL) and "#" in found.places[1].lab
+    assert "4.5 Dropout" in found._repr_markdown_()
+
+
+def test_see_references_are_followed_and_subentries_read_both_ways():
+    gnn = lbdl.lookup("GNN")
+    assert gnn.see and all(s in references.terms() for s in gnn.see)
+    assert any(p.notebook.startswith("09") for p in gnn.places)
+    assert lbdl.lookup("attention layer").term == lbdl.lookup("layer attention").term
+
+
+def test_most_terms_resolve_and_every_notebook_is_reachable():
+    found = {t: lbdl.lookup(t) for t in references.terms()}
+    resolved = [t for t, f in found.items() if f.places]
+    assert len(resolved) >= 0.9 * len(found), sorted(set(found) - set(resolved))
+    reached = {p.notebook for f in found.values() for p in f.places}
+    assert reached == {nb["file"] for nb in lbdl.book.companion()}
+
+
+def test_unknown_terms_and_keys_say_what_is_close():
+    with pytest.raises(ValueError, match="closest: 'dropout'"):
+        lbdl.lookup("dropuot")
+    with pytest.raises(ValueError, match="kingma2014"):
+        references.work("kingma")
+    with pytest.raises(ValueError, match="needs a term"):
+        lbdl.lookup("")
+
+
+def test_cited_works_point_at_code_cells():
+    adam = references.cited("kingma2014")
+    assert [p.notebook for p in adam] == ["03_training.ipynb"] and adam[0].lines > 0
+    tied, untied = references.coverage()
+    assert len(tied) + len(untied) == 78 and not set(tied) & set(untied)
