@@ -49,7 +49,7 @@ class Place:
 
     def markdown(self) -> str:
         """One line: the section, linked for JupyterLab and for GitHub."""
-        where = f"{self.notebook[:-6]} · {self.heading or 'top'}"
+        where = f"{self.notebook[:-6]} · {self.heading or 'introduction'}"
         return f"[{where}]({self.lab}) ([GitHub]({self.github}))"
 
 

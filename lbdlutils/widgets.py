@@ -94,3 +94,30 @@ def knobs(draw: Callable[..., Any], **controls: Spec) -> None:
 
     for box in boxes.values():
         box.observe(redraw, names="value")
+
+
+def search_box(answer: Callable[[str], str], default: str, description: str = "search") -> None:
+    """A text box whose Markdown answer (``answer(text)``) is shown below it; headless, the default's answer."""
+    from IPython.display import Markdown, display
+
+    if not callable(answer):
+        raise TypeError(f"search_box needs a function text -> Markdown, got {type(answer).__name__}")
+    if is_headless():
+        display(Markdown(answer(default)))
+        return
+
+    import ipywidgets as w
+
+    box, out = w.Text(value=default, description=description, continuous_update=False), w.Output()
+
+    def update(_change: object = None) -> None:
+        out.clear_output()
+        with out:
+            try:
+                display(Markdown(answer(box.value)))
+            except ValueError as err:  # an unknown term: its message names the closest ones
+                print(err)
+
+    box.observe(update, names="value")
+    display(w.VBox([box, out]))
+    update()

@@ -142,7 +142,9 @@ def companion_entry(path: Path) -> dict[str, Any]:
                     section = title.strip() if len(hashes) == 2 else section
         row = {"id": cid, "index": index, "type": cell.get("cell_type"), "section": section,
                "tags": cell.get("metadata", {}).get("tags", [])}
-        terms = [t for t, pattern in index_patterns().items() if pattern.search(text)]
+        # chapters 10-11 talk about the index and the works; chapters 1-9 treat them
+        treats = entry["chapter"] <= 9 and section != "Summary"  # not the "Next:" teaser
+        terms = [t for t, pattern in index_patterns().items() if pattern.search(text)] if treats else []
         if terms:
             row["terms"] = terms
         if cell.get("cell_type") == "code":

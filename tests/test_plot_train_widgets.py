@@ -164,3 +164,12 @@ def test_image_grid_symmetric_range_shows_sign():
     images = [ax.images[0] for ax in fig.axes if ax.images]
     assert all(im.get_clim() == (-2.0, 2.0) for im in images) and len(fig.axes) == 3  # two images, one colour bar
     plt.close("all")
+
+
+def test_search_box_headless_shows_the_default_answer(monkeypatch, capsys):
+    monkeypatch.setenv("LBDL_HEADLESS", "1")
+    asked = []
+    lbdl.widgets.search_box(lambda text: asked.append(text) or f"**{text}**", "dropout")
+    assert asked == ["dropout"] and "Markdown" in capsys.readouterr().out
+    with pytest.raises(TypeError, match="text -> Markdown"):
+        lbdl.widgets.search_box("not a function", "x")

@@ -35,7 +35,7 @@ def test_most_terms_resolve_and_every_notebook_is_reachable():
     resolved = [t for t, f in found.items() if f.places]
     assert len(resolved) >= 0.9 * len(found), sorted(set(found) - set(resolved))
     reached = {p.notebook for f in found.values() for p in f.places}
-    assert reached == {nb["file"] for nb in lbdl.book.companion()}
+    assert reached == {nb["file"] for nb in lbdl.book.companion() if nb["chapter"] <= 9}  # 10-11 are about them
 
 
 def test_unknown_terms_and_keys_say_what_is_close():
