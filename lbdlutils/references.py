@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from . import book
@@ -72,8 +73,9 @@ def _closest(query: str, names: list[str], what: str) -> ValueError:
 
 # The index --------------------------------------------------------------------------------------
 
+@cache
 def terms() -> dict[str, dict[str, Any]]:
-    """Every index term (subentries as "term sub") with its pages and "see" references."""
+    """Every index term (subentries as "term sub") with its pages and "see" references (shared: do not modify)."""
     out = {}
     for entry in book.load("index")["entries"]:
         out[entry["term"]] = {"pages": entry["pages"], "see": entry["see"]}
@@ -103,20 +105,25 @@ class Found:
         return "\n".join(lines)
 
 
-def _resolve(query: str) -> str:
-    all_terms = terms()
-    by_fold = {t.casefold(): t for t in all_terms}
-    for entry in book.load("index")["entries"]:  # "attention layer" or "layer, attention" for "layer attention"
+@cache
+def _spellings() -> dict[str, str]:
+    """Every way a term may be asked (case folded) -> the term: "attention layer" or "layer, attention"."""
+    by_fold = {t.casefold(): t for t in terms()}
+    for entry in book.load("index")["entries"]:
         for sub in entry["subentries"]:
             name = f"{entry['term']} {sub['term']}"
             for form in (f"{sub['term']} {entry['term']}", f"{entry['term']}, {sub['term']}"):
                 by_fold.setdefault(form.casefold(), name)
-    key = query.strip().casefold()
+    return by_fold
+
+
+def _resolve(query: str) -> str:
+    key, by_fold = query.strip().casefold(), _spellings()
     # "see" references write "Markovian, Decision Process" and "parallelism, pipeline" too
     for form in (key, key.replace(",", ""), " ".join(reversed(key.split(", ", 1)))):
         if form in by_fold:
             return by_fold[form]
-    raise _closest(query, list(all_terms), "a term of the book's index")
+    raise _closest(query, list(terms()), "a term of the book's index")
 
 
 def lookup(query: str) -> Found:
