@@ -8,13 +8,28 @@ Table of contents:
 * checks: ``expect`` and ``check_close`` (raise), ``machine_check`` (never raises for a reader),
   ``record``; ``exercise`` and ``same_as`` for checked exercises;
 * data: ``data`` (toys, images, text, splits); models: ``layers``, ``models``, ``zoo`` (train once,
-  then load);
+  then load); pieces the chapters derive and later ones reuse: ``optim`` (Adam), ``diffusion`` (DDPM's noise);
 * training: ``train`` (``fit``, ``train_lm``, ``progress``…); figures: ``plot``, ``knobs``,
   ``show_source``, ``shape_trace``; measuring: ``bench``, ``distributed``; the book: ``book``, ``references``
   (``lookup`` of index terms, the works cited).
 """
 
-from . import bench, book, data, distributed, env, layers, models, plot, references, train, widgets, zoo
+from . import (
+    bench,
+    book,
+    data,
+    diffusion,
+    distributed,
+    env,
+    layers,
+    models,
+    optim,
+    plot,
+    references,
+    train,
+    widgets,
+    zoo,
+)
 from .checks import check_close, expect, machine_check, record, records, summary
 from .device import available_cpus, configure_threads, cpu_capability, cpu_quota, device_reason, get_device
 from .env import REPO_URL, is_headless
@@ -33,9 +48,8 @@ __version__ = "0.1.0"
 __all__ = [
     "LiveCurve", "REPO_URL", "SCALES", "Session", "accuracy", "available_cpus", "batches", "bench", "book",
     "check_close", "check_scale", "configure_threads", "cpu_capability", "cpu_quota", "data", "device_reason",
-    "distributed", "env", "env_report", "evaluate", "exercise", "expect", "fit", "get_device", "get_scale",
-    "is_headless", "knobs", "layers", "lookup", "machine_check", "models", "pick", "plot", "progress", "record",
-    "records", "references",
-    "resolve_scale", "same_as", "seed_everything", "set_scale", "setup", "shape_trace", "show", "show_source",
-    "steps", "summary", "train", "where", "widgets", "zoo",
+    "diffusion", "distributed", "env", "env_report", "evaluate", "exercise", "expect", "fit", "get_device",
+    "get_scale", "is_headless", "knobs", "layers", "lookup", "machine_check", "models", "optim", "pick", "plot",
+    "progress", "record", "records", "references", "resolve_scale", "same_as", "seed_everything", "set_scale",
+    "setup", "shape_trace", "show", "show_source", "steps", "summary", "train", "where", "widgets", "zoo",
 ]

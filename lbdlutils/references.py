@@ -174,5 +174,26 @@ def cited(key: str) -> list[Place]:
 
 def coverage() -> tuple[list[str], list[str]]:
     """(keys tied to at least one code cell, keys tied to none)."""
-    tied = {t[5:] for nb in _notebooks() for c in nb["cells"] for t in c["tags"] if t.startswith("cite:")}
+    tied = {t[5:] for nb in _notebooks() for c in nb["cells"] if c["type"] == "code"
+            for t in c["tags"] if t.startswith("cite:")}
     return [k for k in works() if k in tied], [k for k in works() if k not in tied]
+
+
+def find_works(text: str) -> list[str]:
+    """Keys of the works whose key, authors, title or year contain every word of ``text`` (any case)."""
+    words = text.casefold().split()
+    def haystack(e: dict[str, Any]) -> str:
+        return " ".join(str(e.get(f) or "") for f in ("key", "authors", "title", "year", "venue")).casefold()
+    return [k for k, e in works().items() if words and all(w in haystack(e) for w in words)]
+
+
+def describe(key: str) -> str:
+    """One work as Markdown: the reference, where the book cites it, and the cells that run it."""
+    e, places = work(key), cited(key)
+    link = f"https://arxiv.org/abs/{e['arxiv']}" if e.get("arxiv") else ""
+    venue = ", ".join(x for x in (e.get("venue"), e.get("details")) if x)
+    lines = [f"**{key}** · {e['authors']} ({e['year']}). *{e['title']}*. {venue}"
+             + (f" [arXiv:{e['arxiv']}]({link})" if link else ""),
+             "", f"Cited on book page(s) {', '.join(map(str, e['cited_on_pages']))}; run in:", ""]
+    lines += [f"- cell `{p.cell}` in {p.markdown()}" for p in places] or ["- no cell runs it (see the list of why)"]
+    return "\n".join(lines)

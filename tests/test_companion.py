@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbtools as notebooks
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from run_notebook import run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPANION = ROOT / "lbdlutils" / "bookdata" / "companion.json"
@@ -26,11 +31,18 @@ def test_companion_index_matches_the_notebooks():
     assert any("exercise" in c["tags"] for c in ch5["cells"]) and ch5["metrics"]
 
 
-def test_index_loads_from_a_non_editable_install(tmp_path):
-    target = tmp_path / "site"
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """lbdlutils installed as a wheel would be (no link back to this repository), in a folder of its own."""
+    target = tmp_path_factory.mktemp("install") / "site"
     done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
                            "--target", str(target), str(ROOT)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
+    return target
+
+
+def test_index_loads_from_a_non_editable_install(installed, tmp_path):
+    target = installed
     code = ("import lbdlutils, sys; assert lbdlutils.__file__.startswith(sys.argv[1]), lbdlutils.__file__; "
             "e = lbdlutils.book.companion('05'); print(e['file'], len(e['figures']), len(lbdlutils.book.companion()))")
     env = {**os.environ, "PYTHONPATH": str(target)}
@@ -40,3 +52,17 @@ def test_index_loads_from_a_non_editable_install(tmp_path):
     file, figures, count = run.stdout.split()
     assert file == "05_architectures.ipynb" and int(figures) == 9 and int(count) == len(notebooks.paths())
     assert not (target / "notebooks").exists()
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", ["10_bibliography.ipynb", "11_index.ipynb"])
+def test_bibliography_and_index_run_alone_from_an_install(installed, tmp_path, monkeypatch, name):
+    """Chapters 10 and 11 need only the installed package: copied to an empty folder, they run (Colab's case)."""
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(ROOT / "notebooks" / name, alone / name)
+    monkeypatch.setenv("PYTHONPATH", str(installed))
+    monkeypatch.chdir(alone)
+    stats, records, _ = run(alone / name, tmp_path, scale="ci", seed=0)
+    assert records and all(r.get("passed") is not False for r in records)
+    assert stats["seconds"] < 60, f"{name} took {stats['seconds']} s"

@@ -49,6 +49,22 @@ def test_unknown_terms_and_keys_say_what_is_close():
 
 def test_cited_works_point_at_code_cells():
     adam = references.cited("kingma2014")
-    assert [p.notebook for p in adam] == ["03_training.ipynb"] and adam[0].lines > 0
+    assert [p.notebook for p in adam] == ["03_training.ipynb", "10_bibliography.ipynb"] and adam[0].lines > 0
     tied, untied = references.coverage()
     assert len(tied) + len(untied) == 78 and not set(tied) & set(untied)
+
+
+def test_works_are_found_by_words_and_described_with_their_cells():
+    assert references.find_works("Kingma Adam") == ["kingma2014"]
+    assert "vaswani2017" in references.find_works("attention")
+    assert references.find_works("") == [] and references.find_works("no such work at all") == []
+    text = references.describe("kingma2014")
+    assert "*Adam: A Method for Stochastic Optimization*" in text and "arxiv.org/abs/1412.6980" in text
+    assert "03_training" in text and "10_bibliography" in text  # chapter 3 derives it, chapter 10 reruns it
+
+
+def test_coverage_counts_code_cells_and_meets_the_plan():
+    tied, untied = references.coverage()
+    assert len(tied) >= 0.8 * len(references.works())
+    for key in tied:
+        assert references.cited(key), key
