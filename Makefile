@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 NB     ?= $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: lab test lint unit notebooks render nbval reproduce bench clean help
+.PHONY: lab test lint unit notebooks render nbval reproduce bench browser binder-check colab-check clean help
 
 help:
 	@echo "make lab     set up .venv and open JupyterLab on notebooks/"
@@ -17,6 +17,9 @@ help:
 	@echo "make nbval   run the notebooks with pytest --nbval-lax at LBDL_SCALE=ci (part of make test)"
 	@echo "make reproduce  re-run notebooks at small and compare every output with the committed one"
 	@echo "make bench   the chapter-5 GPT against a plain reference GPT, lever by lever (A/B in one process)"
+	@echo "make browser every notebook in JupyterLab in headless Chromium at ci, widgets moved (NB=... for some)"
+	@echo "make binder-check  every notebook at small under one CPU, 2 GB and no network, as on Binder"
+	@echo "make colab-check   notebooks at ci in a Colab-like venv (Python 3.12, ipywidgets 7.7.1), installed as on Colab"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +35,14 @@ $(VENV)/.lab: pyproject.toml $(VENV)/.torch
 
 $(VENV)/.test: pyproject.toml $(VENV)/.torch
 	$(PY) -m pip install -e ".[test]"
+	touch $@
+
+CHROMIUM ?= /usr/bin/chromium
+$(VENV)/.browser: pyproject.toml $(VENV)/.lab
+	$(PY) -m pip install -e ".[lab,browser]"
+	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && apt-get install -y -qq chromium; } || \
+	  { echo "make browser needs Chromium at $(CHROMIUM): apt-get install chromium (or CHROMIUM=/path)"; exit 1; }
 	touch $@
 
 # Jupyter refuses to run as root unless told; containers often run as root.
@@ -70,6 +81,19 @@ reproduce: $(VENV)/.test
 
 bench: $(VENV)/.test
 	$(PY) benchmarks/gpt_bench.py
+
+# Not part of make test: it needs a browser, and takes as long as the notebooks at ci plus the widgets.
+browser: $(VENV)/.browser
+	$(PY) scripts/browser_check.py --chromium $(CHROMIUM) $(NB)
+
+# Not part of make test either: it runs every notebook at small, one at a time, on one CPU (half an hour).
+binder-check: $(VENV)/.test
+	$(PY) scripts/binder_check.py $(NB)
+
+# Colab-like: another Python with Colab's pins; the first download of torch's CUDA build takes a while.
+COLAB_PYTHON ?= $(HOME)/.pyenv/versions/3.12.1/bin/python
+colab-check: $(VENV)/.test
+	$(PY) scripts/colab_check.py --python $(COLAB_PYTHON) $(NB)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

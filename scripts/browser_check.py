@@ -1,11 +1,13 @@
-"""Smoke test of `make lab` as a reader sees it: JupyterLab in headless Chromium runs a notebook.
+"""`make browser`: every notebook run in JupyterLab in headless Chromium, as a reader runs it, at ci scale.
 
-    python scripts/browser_check.py [notebooks/01_machine_learning.ipynb] [--screenshots DIR]
+    python scripts/browser_check.py [NOTEBOOK ...] [--out browser-check] [--scale ci]
 
 Needs `pip install playwright` and a Chromium (Debian: apt-get install chromium; never
-`playwright install`, it downloads a browser). Starts `make lab` on a free port, fetches the
-notebook over HTTP, opens it, runs all cells, then checks: every code cell executed, no error
-output, figures shown, sliders present, and moving a slider redraws its figure.
+`playwright install`, it downloads a browser). Starts one JupyterLab (`make lab`) on a free port and,
+for each notebook: opens it, clears the saved outputs, runs all cells, and checks that every code cell
+ran with no error output; then moves every widget once (a slider one step, a dropdown to its next
+option, a checkbox, a search box) and checks that its figure or answer changed. One line per
+notebook; screenshots under --out; exits non-zero if any notebook fails.
 """
 
 from __future__ import annotations
@@ -16,18 +18,26 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+ERROR_OUTPUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']:has-text('Traceback'), " \
+    ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"
+CONTROLS = ".widget-hslider, .widget-dropdown, .widget-checkbox, .widget-text"
+# What a widget must change: the cell's figures, or the text of its Output widgets (not the slider's readout).
+SNAPSHOT = """cell => [...cell.querySelectorAll('.jp-OutputArea-output img')].map(i => i.src).join('|') + '#' +
+    [...cell.querySelectorAll('.widget-output')].map(o => o.innerText).join('|')"""
 
 
-def wait_http(url: str, seconds: float) -> bytes:
+def http(url: str, seconds: float, method: str = "GET") -> bytes:
+    """The body at ``url``, retried until it answers or ``seconds`` pass."""
     deadline = time.monotonic() + seconds
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5) as r:
+            with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=5) as r:
                 return r.read()
         except OSError:
             if time.monotonic() > deadline:
@@ -35,81 +45,171 @@ def wait_http(url: str, seconds: float) -> bytes:
             time.sleep(1)
 
 
+def run_all(page, n_code: int, timeout: float) -> float:
+    """Clear the saved outputs, Run All, and wait until every code cell shown has its execution count.
+
+    ``n_code`` counts the code cells whose input is shown: a collapsed cell (a solution) has no prompt.
+    """
+    def menu(top: str, item: str) -> None:
+        page.get_by_role("menubar").get_by_role("menuitem", name=top, exact=True).click()
+        page.get_by_role("menuitem", name=item).first.click()
+
+    menu("Edit", "Clear Outputs of All Cells")  # so that saved outputs cannot pass for new ones
+    page.wait_for_function("document.querySelectorAll('.jp-OutputArea-output').length === 0", timeout=30_000)
+    menu("Run", "Run All Cells")
+    start, stopped = time.monotonic(), 0
+    while True:
+        time.sleep(2)
+        prompts = page.eval_on_selector_all(".jp-CodeCell .jp-InputPrompt", "els => els.map(e => e.textContent.trim())")
+        done = sum(p not in ("[ ]:", "[*]:", "") for p in prompts)
+        if done == n_code and not {"[*]:", "[ ]:"} & set(prompts):
+            return time.monotonic() - start
+        if done and "[*]:" not in prompts and "[ ]:" in prompts:  # nothing queued any more: Run All stopped
+            stopped += 1
+            if stopped >= 3:
+                error = page.locator(ERROR_OUTPUT).first
+                why = error.inner_text().strip().splitlines()[-1] if error.count() else "no error shown"
+                raise RuntimeError(f"Run All stopped after {done} of {n_code} code cells: {why}")
+        if time.monotonic() - start > timeout:
+            raise TimeoutError(f"only {done} of {n_code} code cells ran in {timeout:.0f} s: {prompts}")
+
+
+def move(control) -> str:
+    """Change one widget the way a reader would; returns what was done."""
+    kind = control.get_attribute("class") or ""
+    control.scroll_into_view_if_needed()
+    if "widget-hslider" in kind:
+        readout = control.locator(".widget-readout")
+        before = readout.inner_text()
+        handle = control.locator(".ui-slider-handle, .noUi-handle").first
+        handle.focus()
+        handle.press("ArrowRight")
+        time.sleep(0.5)
+        if readout.inner_text() == before:  # already at its maximum
+            handle.press("ArrowLeft")
+        return f"slider {before} -> {readout.inner_text()}"
+    if "widget-dropdown" in kind:
+        select = control.locator("select")
+        options = select.locator("option").all_inner_texts()
+        current = select.evaluate("s => s.selectedIndex")
+        select.select_option(index=(current + 1) % len(options))
+        return f"dropdown -> {options[(current + 1) % len(options)]}"
+    if "widget-checkbox" in kind:
+        control.locator("input").click()
+        return "checkbox toggled"
+    box = control.locator("input")
+    box.fill("gradient")
+    box.press("Enter")
+    return "text -> 'gradient'"
+
+
+def check_widgets(page, shots: Path, stem: str, wait: float) -> tuple[int, list[str]]:
+    """Move every widget once; (widgets moved, problems)."""
+    problems, moved = [], 0
+    cells = page.locator(".jp-CodeCell").filter(has=page.locator(CONTROLS))
+    for i in range(cells.count()):
+        cell = cells.nth(i)
+        controls = cell.locator(CONTROLS)
+        for j in range(controls.count()):
+            before = cell.evaluate(SNAPSHOT)
+            what = move(controls.nth(j))
+            deadline = time.monotonic() + wait
+            while cell.evaluate(SNAPSHOT) == before and time.monotonic() < deadline:
+                time.sleep(0.5)
+            page.wait_for_timeout(500)
+            moved += 1
+            errors = [t for t in cell.locator(".widget-output").all_inner_texts() if "Error:" in t]
+            if cell.evaluate(SNAPSHOT) == before or errors:
+                why = errors[0] if errors else f"nothing redrawn in {wait:.0f} s"
+                problems.append(f"widget {moved} ({what}): {why}")
+        cell.screenshot(path=str(shots / f"{stem}-widget{i + 1}.png"))
+    return moved, problems
+
+
+def check_notebook(page, base: str, token: str, name: str, shots: Path, timeout: float) -> tuple[bool, str]:
+    """Run one notebook in the open JupyterLab; (passed, one line)."""
+    model = json.loads(http(f"{base}/api/contents/{name}?token={token}", 30))
+    code = [c for c in model["content"]["cells"] if c["cell_type"] == "code"]
+    n_code = sum(not c["metadata"].get("jupyter", {}).get("source_hidden") for c in code)
+    page.goto(f"{base}/lab/tree/{name}?reset&token={token}")  # reset: no workspace from a past run
+    page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=120_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    print(f"  {name}: opened, running {len(code)} code cells", flush=True)
+    seconds = run_all(page, n_code, timeout)
+    print(f"  {name}: ran in {seconds:.0f} s; moving widgets", flush=True)
+    page.screenshot(path=str(shots / f"{Path(name).stem}.png"))
+    errors = page.locator(ERROR_OUTPUT).count()
+    images = page.locator(".jp-OutputArea-output img").count()
+    moved, problems = check_widgets(page, shots, Path(name).stem, wait=60)
+    problems = ([f"{errors} error output(s)"] if errors else []) + problems
+    line = (f"{name}: {len(code)} code cells ran in {seconds:.0f} s, {images} figures, {moved} widgets moved"
+            + (" and redrawn" if moved and not problems else ""))
+    return not problems, line + "".join(f"\n    ✗ {p}" for p in problems)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("notebook", nargs="?", default="notebooks/01_machine_learning.ipynb", type=Path)
-    ap.add_argument("--screenshots", type=Path, default=Path("browser-check"))
+    ap.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook")
+    ap.add_argument("--out", type=Path, default=ROOT / "browser-check", help="screenshots go here")
+    ap.add_argument("--scale", default="ci", choices=["ci", "small", "full"])
     ap.add_argument("--chromium", default="/usr/bin/chromium")
-    ap.add_argument("--timeout", type=float, default=600, help="seconds allowed for Run All")
+    ap.add_argument("--timeout", type=float, default=900, help="seconds allowed for Run All, per notebook")
     args = ap.parse_args()
-    from playwright.sync_api import sync_playwright
-
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("make browser needs the playwright package: pip install playwright (and apt-get install chromium)")
+        return 2
+    if not Path(args.chromium).exists():
+        print(f"no Chromium at {args.chromium}: apt-get install chromium (never `playwright install`)")
+        return 2
     from lbdlutils.distributed import free_port
 
-    port, token = free_port(), secrets.token_hex(16)
-    env = {k: v for k, v in os.environ.items() if k not in ("LBDL_HEADLESS", "LBDL_SCALE", "MPLBACKEND")}
+    names = [p.name for p in args.notebooks] or sorted(p.name for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    port, token, zoo = free_port(), secrets.token_hex(16), tempfile.mkdtemp(prefix="lbdl-browser-zoo-")
+    env = {k: v for k, v in os.environ.items() if k not in ("LBDL_HEADLESS", "MPLBACKEND")}
+    env |= {"LBDL_SCALE": args.scale, "LBDL_CACHE": zoo}  # models of the zoo trained at this scale, then reused
+    # Chromium and the server share the cores with the kernel: a two-thread OpenMP kernel then stalls
+    # (measured 50x slower matmuls on 2 cores), so the kernel keeps one core free for them.
+    env.setdefault("LBDL_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))
+    # JupyterLab renders only the cells near the viewport by default; every cell must be in the page here
+    settings = Path(zoo) / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    docmanager = Path(zoo) / "lab-settings" / "@jupyterlab" / "docmanager-extension"
+    docmanager.mkdir(parents=True)  # never save: the committed notebooks keep their small-scale outputs
+    (docmanager / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(Path(zoo) / "lab-settings")
     lab = subprocess.Popen(["make", "lab", f"LAB_ARGS=--no-browser --port={port} --ServerApp.token={token} "
                             "--ServerApp.ip=127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, start_new_session=True)
-    base, name = f"http://127.0.0.1:{port}", args.notebook.name
-    args.screenshots.mkdir(parents=True, exist_ok=True)
+    base, failed = f"http://127.0.0.1:{port}", []
+    args.out.mkdir(parents=True, exist_ok=True)
     try:
-        wait_http(f"{base}/api/status?token={token}", 600)  # the first `make lab` also installs
-        model = json.loads(wait_http(f"{base}/api/contents/{name}?token={token}", 30))
-        print(f"served over HTTP: {name}, {len(model['content']['cells'])} cells")
+        http(f"{base}/api/status?token={token}", 600)  # the first `make lab` also installs
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=args.chromium, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"])
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{base}/lab/tree/{name}?reset&token={token}")  # reset: no workspace from a past run
-            page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=120_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-            def menu(top: str, item: str) -> None:
-                page.get_by_role("menubar").get_by_role("menuitem", name=top, exact=True).click()
-                page.get_by_role("menuitem", name=item).first.click()
-
-            menu("Edit", "Clear Outputs of All Cells")  # so that saved outputs cannot pass for new ones
-            page.wait_for_function("document.querySelectorAll('.jp-OutputArea-output').length === 0",
-                                   timeout=30_000)
-            menu("Run", "Run All Cells")
-            start = time.monotonic()
-            n_code = sum(c["cell_type"] == "code" for c in model["content"]["cells"])
-            while True:
-                prompts = page.eval_on_selector_all(".jp-CodeCell .jp-InputPrompt",
-                                                    "els => els.map(e => e.textContent.trim())")
-                done = sum(p not in ("[ ]:", "[*]:", "") for p in prompts)
-                if time.monotonic() - start < 3:  # give the queued cells time to show [*]
-                    done = 0
-                if done == n_code and "[*]:" not in prompts:
-                    break
-                if time.monotonic() - start > args.timeout:
-                    raise TimeoutError(f"only {done}/{n_code} cells ran in {args.timeout} s")
-                time.sleep(2)
-            print(f"ran all {n_code} code cells in {time.monotonic() - start:.0f} s")
-            errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
-                                  ":has-text('Traceback')").count()
-            images = page.locator(".jp-OutputArea-output img").count()
-            sliders = page.locator(".widget-slider, .jupyter-widgets.widget-hslider").count()
-            print(f"error outputs: {errors}, images: {images}, sliders: {sliders}")
-            page.screenshot(path=str(args.screenshots / "after-run-all.png"))
-            if errors or not images or not sliders:
-                return 1
-            slider = page.locator(".widget-hslider").first
-            slider.scroll_into_view_if_needed()
-            area = slider.locator("xpath=ancestor::div[contains(@class,'jp-OutputArea')]").first
-            before = area.locator("img").first.get_attribute("src")
-            slider.locator(".ui-slider-handle, .noUi-handle").first.focus()
-            page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(4000)
-            after = area.locator("img").first.get_attribute("src")
-            page.screenshot(path=str(args.screenshots / "after-slider.png"))
-            print("slider redraws the figure:", before != after)
+            for name in names:
+                try:
+                    ok, line = check_notebook(page, base, token, name, args.out, args.timeout)
+                except Exception as err:  # one notebook's failure must not hide the others' results
+                    ok, line = False, f"{name}: {type(err).__name__}: {str(err).splitlines()[0]}"
+                    page.screenshot(path=str(args.out / f"{Path(name).stem}-failed.png"))
+                print(("PASS " if ok else "FAIL ") + line, flush=True)
+                if not ok:
+                    failed.append(name)
+                for session in json.loads(http(f"{base}/api/sessions?token={token}", 30)):  # free the kernel
+                    http(f"{base}/api/sessions/{session['id']}?token={token}", 30, method="DELETE")
             browser.close()
-            return 0 if before != after else 1
     finally:
         os.killpg(lab.pid, 15)
         lab.wait(timeout=30)
+    print(f"{len(names) - len(failed)} of {len(names)} notebooks passed in JupyterLab (Chromium, scale {args.scale});"
+          f" screenshots in {args.out}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,101 @@
+"""`make colab-check`: a notebook's Colab path, in a Colab-like environment built here.
+
+    python scripts/colab_check.py [NOTEBOOK ...] [--python PATH] [--venv DIR]
+
+Colab gives Python 3.12, ipywidgets 7.7.1 and torch preinstalled, and the first code cell of each
+notebook then runs `%pip install "lbdlutils @ git+<REPO_URL>"`. This builds such an environment (a
+virtual environment on another Python with ipywidgets 7.7.1 and torch 2.13.0 from PyPI, which on
+Linux is the CUDA build that Colab also has: several GB, downloaded once into pip's cache), makes
+`google.colab` importable so the notebook takes its Colab branch, points the install at a clone of
+this repository's HEAD, and runs each notebook, copied to an empty folder, at ci. It then checks
+that lbdlutils came from that install and that neither torch nor ipywidgets was upgraded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PREINSTALLED = ["torch==2.13.0", "ipywidgets==7.7.1", "ipykernel", "papermill", "matplotlib", "numpy", "scipy",
+                "scikit-learn", "networkx", "tqdm"]  # what Colab has before the notebook's own pip install
+
+
+def sh(*cmd: str | Path, **kw) -> str:
+    """Run a command; its output, or an error that shows the command and its last lines."""
+    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kw)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed:\n{(done.stdout + done.stderr)[-3000:]}")
+    return done.stdout
+
+
+def colab_like(python: str, venv: Path) -> Path:
+    """The virtual environment's python, created and filled once."""
+    py = venv / "bin" / "python"
+    if not py.exists():
+        sh(python, "-m", "venv", venv)
+    sh(py, "-m", "pip", "install", "-q", *PREINSTALLED)
+    site = Path(sh(py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
+    (site / "google" / "colab").mkdir(parents=True, exist_ok=True)  # a namespace package, beside protobuf's
+    (site / "google" / "colab" / "__init__.py").write_text('"""Stands in for Colab\'s module (colab_check)."""\n')
+    (site / "colab_check_stub.pth").write_text("import google.colab\n")  # loaded at start-up, as on Colab
+    return py
+
+
+def versions(py: Path) -> dict[str, str]:
+    """Installed versions of what a notebook must not upgrade (and of lbdlutils, once installed)."""
+    code = ("import json, importlib.metadata as m\nout = {}\nfor d in ('torch', 'ipywidgets', 'lbdlutils'):\n"
+            "    try:\n        out[d] = m.version(d)\n    except m.PackageNotFoundError:\n        pass\n"
+            "print(json.dumps(out))")
+    return json.loads(sh(py, "-c", code))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("notebooks", nargs="*", type=Path, default=[ROOT / "notebooks" / "01_machine_learning.ipynb"])
+    ap.add_argument("--python", default=os.path.expanduser("~/.pyenv/versions/3.12.1/bin/python"))
+    ap.add_argument("--venv", type=Path, default=ROOT / ".colab-venv")
+    args = ap.parse_args()
+    if not Path(args.python).exists():
+        print(f"colab-check skipped: no Python at {args.python} (give one with --python, e.g. 3.12 or 3.13)")
+        return 0
+    py = colab_like(args.python, args.venv)
+    sh(py, "-m", "pip", "uninstall", "-q", "-y", "lbdlutils")  # the notebook's own cell installs it
+    before = versions(py)
+    work = Path(tempfile.mkdtemp(prefix="lbdl-colab-"))
+    sh("git", "clone", "-q", ROOT, work / "clone")  # committed state, as GitHub would serve it
+    import lbdlutils
+
+    failed = []
+    for nb in args.notebooks:
+        alone = work / nb.stem
+        alone.mkdir()
+        text = nb.read_text(encoding="utf-8").replace(f"git+{lbdlutils.REPO_URL}", f"git+file://{work / 'clone'}")
+        (alone / nb.name).write_text(text, encoding="utf-8")
+        try:
+            stats = sh(py, ROOT / "scripts" / "run_notebook.py", alone / nb.name, alone / f"run-{nb.name}",
+                       "--scale", "ci", cwd=alone).strip().splitlines()[-1]
+            after = versions(py)
+            where = sh(py, "-c", "import lbdlutils; print(lbdlutils.__file__)", cwd=alone).strip()
+            report = json.dumps(json.loads((alone / f"run-{nb.name}").read_text())["cells"], ensure_ascii=False)
+            problems = [f"{d} changed {before[d]} -> {after.get(d)}" for d in ("torch", "ipywidgets")
+                        if after.get(d) != before[d]]
+            problems += [] if str(args.venv.resolve()) in where else [f"lbdlutils imported from {where}"]
+            problems += [] if "Colab" in report else ["the setup cell did not report Colab"]
+        except RuntimeError as err:
+            stats, problems = "", [str(err).splitlines()[-1]]
+        print(f"{'PASS' if not problems else 'FAIL'} {nb.name} on Python {sh(py, '-V').split()[1]} with "
+              f"ipywidgets {before['ipywidgets']}, torch {before['torch']}: {stats}"
+              + "".join(f"\n    ✗ {p}" for p in problems), flush=True)
+        if problems:
+            failed.append(nb.name)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
