@@ -187,10 +187,15 @@ def find_works(text: str) -> list[str]:
     return [k for k, e in works().items() if words and all(w in haystack(e) for w in words)]
 
 
+def arxiv_url(key: str) -> str | None:
+    """The work's arXiv page, if it has one."""
+    number = work(key).get("arxiv")
+    return f"https://arxiv.org/abs/{number}" if number else None
+
+
 def describe(key: str) -> str:
     """One work as Markdown: the reference, where the book cites it, and the cells that run it."""
-    e, places = work(key), cited(key)
-    link = f"https://arxiv.org/abs/{e['arxiv']}" if e.get("arxiv") else ""
+    e, places, link = work(key), cited(key), arxiv_url(key)
     venue = ", ".join(x for x in (e.get("venue"), e.get("details")) if x)
     lines = [f"**{key}** · {e['authors']} ({e['year']}). *{e['title']}*. {venue}"
              + (f" [arXiv:{e['arxiv']}]({link})" if link else ""),

@@ -61,6 +61,7 @@ def test_works_are_found_by_words_and_described_with_their_cells():
     text = references.describe("kingma2014")
     assert "*Adam: A Method for Stochastic Optimization*" in text and "arxiv.org/abs/1412.6980" in text
     assert "03_training" in text and "10_bibliography" in text  # chapter 3 derives it, chapter 10 reruns it
+    assert references.arxiv_url("fukushima1980") is None  # a journal article of 1980
 
 
 def test_coverage_counts_code_cells_and_meets_the_plan():
