@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 NB     ?= $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: lab test lint unit notebooks render nbval reproduce bench browser binder-check colab-check clean help
+.PHONY: lab test lint unit notebooks render nbval reproduce bench browser screenshot binder-check colab-check clean help
 
 help:
 	@echo "make lab     set up .venv and open JupyterLab on notebooks/"
@@ -18,6 +18,7 @@ help:
 	@echo "make reproduce  re-run notebooks at small and compare every output with the committed one"
 	@echo "make bench   the chapter-5 GPT against a plain reference GPT, lever by lever (A/B in one process)"
 	@echo "make browser every notebook in JupyterLab in headless Chromium at ci, widgets moved (NB=... for some)"
+	@echo "make screenshot    README's screenshot (docs/jupyterlab.png) of a rendered notebook in JupyterLab"
 	@echo "make binder-check  every notebook at small under one CPU, 2 GB and no network, as on Binder"
 	@echo "make colab-check   notebooks at ci in a Colab-like venv (Python 3.12, ipywidgets 7.7.1), installed as on Colab"
 
@@ -85,6 +86,10 @@ bench: $(VENV)/.test
 # Not part of make test: it needs a browser, and takes as long as the notebooks at ci plus the widgets.
 browser: $(VENV)/.browser
 	$(PY) scripts/browser_check.py --chromium $(CHROMIUM) $(NB)
+
+# README's screenshot: chapter 6 as a reader first opens it in JupyterLab, with its rendered outputs.
+screenshot: $(VENV)/.browser
+	$(PY) scripts/browser_check.py --chromium $(CHROMIUM) --readme-shot docs/jupyterlab.png
 
 # Not part of make test either: it runs every notebook at small, one at a time, on one CPU (half an hour).
 binder-check: $(VENV)/.test

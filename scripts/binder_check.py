@@ -6,7 +6,8 @@ Each notebook runs headless in a fresh process, with an empty model zoo (a first
 is trained, not loaded), inside a Linux control group limited to one CPU (cfs quota = period) and
 2 GB, seen by the process as its container's own quota, in a network namespace with only loopback.
 Budget: 5 minutes per notebook, 10 for chapters 6 and 7. Prints one line per notebook (time, peak
-resident memory of the kernel, the group's peak memory) and writes them to --out/results.json; exits
+resident memory of the kernel, the group's peak memory, the longest wait without progress, recorded
+but not failed: it depends on the machine) and writes them to --out/results.json; exits
 non-zero if a notebook fails or runs over. Needs root, cgroup v1 and `unshare`; otherwise it says why
 it skips and exits 0.
 """
@@ -24,6 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import nbtools  # noqa: E402  (scripts/ is on sys.path when the script runs)
+
 CGROUP = Path("/sys/fs/cgroup")
 MEMORY_BYTES = 2_000_000_000
 BUDGET_S = {"06": 600, "07": 600}  # chapters 6 and 7 train the most; every other notebook: 300
@@ -67,7 +71,7 @@ def run_limited(notebook: Path, out: Path) -> dict:
         shutil.rmtree(zoo, ignore_errors=True)
         if done.returncode:
             return stats | {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
-        return stats | json.loads(done.stdout.strip().splitlines()[-1])  # the kernel's own time and peak
+        return stats | json.loads(done.stdout.strip().splitlines()[-1]) | quietest(out / notebook.name)
     finally:
         for group in (cpu, mem):  # empty once the processes ended
             for _ in range(10):
@@ -76,6 +80,16 @@ def run_limited(notebook: Path, out: Path) -> dict:
                     break
                 except OSError:
                     time.sleep(0.5)
+
+
+def quietest(executed: Path) -> dict:
+    """The longest a reader of this run would have waited with nothing moving, and where."""
+    nb = nbtools.read(executed)
+    seconds = nbtools.cell_seconds(nb)
+    waits = [(nbtools.longest_silence(cell, seconds[cell["id"]]), i, nbtools.source(cell).strip().split("\n")[0])
+             for i, cell in enumerate(nb["cells"]) if cell.get("id") in seconds]
+    wait, index, first = max(waits, default=(0.0, -1, ""))
+    return {"longest_silence_s": round(wait, 1), "silent_cell": index, "silent_cell_starts": first[:60]}
 
 
 def main() -> int:
@@ -97,7 +111,9 @@ def main() -> int:
         stats |= {"budget_s": budget, "passed": ok}
         results.append(stats)
         detail = stats.get("error") or (f"{stats['seconds']:.0f} s (budget {budget} s), kernel peak "
-                                        f"{stats['peak_rss_mb']} MB, group peak {stats['group_peak_mb']} MB")
+                                        f"{stats['peak_rss_mb']} MB, group peak {stats['group_peak_mb']} MB, "
+                                        f"longest wait without progress {stats['longest_silence_s']} s "
+                                        f"(cell {stats['silent_cell']})")
         print(f"{'PASS' if ok else 'FAIL'} {path.name}: {detail}", flush=True)
         if not ok:
             failed.append(path.name)

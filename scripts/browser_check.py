@@ -4,9 +4,11 @@
 
 Needs `pip install playwright` and a Chromium (Debian: apt-get install chromium; never
 `playwright install`, it downloads a browser). Starts one JupyterLab (`make lab`) on a free port and,
-for each notebook: opens it, clears the saved outputs, runs all cells, and checks that every code cell
-ran with no error output; then moves every widget once (a slider one step, a dropdown to its next
-option, a checkbox, a search box) and checks that its figure or answer changed. One line per
+for each notebook: empties the model zoo (a first visit), opens it, clears the saved outputs, runs all
+cells, and checks that every code cell ran with no error output and that each cell whose committed run
+printed a progress summary shows a live progress bar; then moves every widget once (a slider one
+step, a dropdown to its next option, a checkbox, a search box) and checks that its figure or answer
+changed. One line per
 notebook; screenshots under --out; exits non-zero if any notebook fails.
 """
 
@@ -16,16 +18,22 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import nbtools  # noqa: E402  (scripts/ is on sys.path when the script runs)
+
 ERROR_OUTPUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']:has-text('Traceback'), " \
     ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"
+PROGRESS_BAR = ".widget-hprogress, .widget-progress, progress"  # tqdm.notebook's bar in ipywidgets 7 and 8
 CONTROLS = ".widget-hslider, .widget-dropdown, .widget-checkbox, .widget-text"
 # What a widget must change: the cell's figures, or the text of its Output widgets (not the slider's readout).
 SNAPSHOT = """cell => [...cell.querySelectorAll('.jp-OutputArea-output img')].map(i => i.src).join('|') + '#' +
@@ -74,8 +82,8 @@ def run_all(page, n_code: int, timeout: float) -> float:
             raise TimeoutError(f"only {done} of {n_code} code cells ran in {timeout:.0f} s: {prompts}")
 
 
-def move(control) -> str:
-    """Change one widget the way a reader would; returns what was done."""
+def move(control) -> tuple[str, Callable[[], None]]:
+    """Change one widget the way a reader would; (what was done, how to put it back)."""
     kind = control.get_attribute("class") or ""
     control.scroll_into_view_if_needed()
     if "widget-hslider" in kind:
@@ -85,44 +93,56 @@ def move(control) -> str:
         handle.focus()
         handle.press("ArrowRight")
         time.sleep(0.5)
-        if readout.inner_text() == before:  # already at its maximum
+        step, back = ("ArrowRight", "ArrowLeft") if readout.inner_text() != before else ("ArrowLeft", "ArrowRight")
+        if step == "ArrowLeft":  # already at its maximum
             handle.press("ArrowLeft")
-        return f"slider {before} -> {readout.inner_text()}"
+        return f"slider {before} -> {readout.inner_text()}", lambda: (handle.focus(), handle.press(back))
     if "widget-dropdown" in kind:
         select = control.locator("select")
         options = select.locator("option").all_inner_texts()
         current = select.evaluate("s => s.selectedIndex")
         select.select_option(index=(current + 1) % len(options))
-        return f"dropdown -> {options[(current + 1) % len(options)]}"
+        return f"dropdown -> {options[(current + 1) % len(options)]}", lambda: select.select_option(index=current)
     if "widget-checkbox" in kind:
-        control.locator("input").click()
-        return "checkbox toggled"
+        box = control.locator("input")
+        box.click()
+        return "checkbox toggled", box.click
     box = control.locator("input")
+    before = box.input_value()
     box.fill("gradient")
     box.press("Enter")
-    return "text -> 'gradient'"
+    return "text -> 'gradient'", lambda: (box.fill(before), box.press("Enter"))
 
 
 def check_widgets(page, shots: Path, stem: str, wait: float) -> tuple[int, list[str]]:
-    """Move every widget once; (widgets moved, problems)."""
+    """Move every widget once from the defaults, then put it back; (widgets moved, problems)."""
     problems, moved = [], 0
     cells = page.locator(".jp-CodeCell").filter(has=page.locator(CONTROLS))
+
+    def redrawn(cell, before: str) -> bool:
+        deadline = time.monotonic() + wait
+        while cell.evaluate(SNAPSHOT) == before and time.monotonic() < deadline:
+            time.sleep(0.5)
+        page.wait_for_timeout(500)
+        return cell.evaluate(SNAPSHOT) != before
+
     for i in range(cells.count()):
         cell = cells.nth(i)
         controls = cell.locator(CONTROLS)
         for j in range(controls.count()):
             before = cell.evaluate(SNAPSHOT)
-            what = move(controls.nth(j))
-            deadline = time.monotonic() + wait
-            while cell.evaluate(SNAPSHOT) == before and time.monotonic() < deadline:
-                time.sleep(0.5)
-            page.wait_for_timeout(500)
+            what, undo = move(controls.nth(j))
+            changed = redrawn(cell, before)
             moved += 1
             errors = [t for t in cell.locator(".widget-output").all_inner_texts() if "Error:" in t]
-            if cell.evaluate(SNAPSHOT) == before or errors:
+            if not changed or errors:
                 why = errors[0] if errors else f"nothing redrawn in {wait:.0f} s"
                 problems.append(f"widget {moved} ({what}): {why}")
-        cell.screenshot(path=str(shots / f"{stem}-widget{i + 1}.png"))
+            if j == controls.count() - 1:
+                cell.screenshot(path=str(shots / f"{stem}-widget{i + 1}.png"))
+            moved_state = cell.evaluate(SNAPSHOT)
+            undo()  # the next widget moves from the defaults, as a reader's first try would
+            redrawn(cell, moved_state)
     return moved, problems
 
 
@@ -140,11 +160,33 @@ def check_notebook(page, base: str, token: str, name: str, shots: Path, timeout:
     page.screenshot(path=str(shots / f"{Path(name).stem}.png"))
     errors = page.locator(ERROR_OUTPUT).count()
     images = page.locator(".jp-OutputArea-output img").count()
+    # the cells whose committed (headless) run printed a progress summary must show a live bar here
+    looped = [k for k, c in enumerate(code) if nbtools.progress_loops(c)]
+    shown = page.locator(".jp-CodeCell")
+    no_bar = [k for k in looped if not shown.nth(k).locator(PROGRESS_BAR).count()]
     moved, problems = check_widgets(page, shots, Path(name).stem, wait=60)
     problems = ([f"{errors} error output(s)"] if errors else []) + problems
-    line = (f"{name}: {len(code)} code cells ran in {seconds:.0f} s, {images} figures, {moved} widgets moved"
+    problems += [f"no progress bar in code cell {k + 1}: {nbtools.source(code[k]).strip().splitlines()[0][:60]}"
+                 for k in no_bar]
+    line = (f"{name}: {len(code)} code cells ran in {seconds:.0f} s, {images} figures, "
+            f"{len(looped) - len(no_bar)}/{len(looped)} progress bars, {moved} widgets moved"
             + (" and redrawn" if moved and not problems else ""))
     return not problems, line + "".join(f"\n    ✗ {p}" for p in problems)
+
+
+README_SHOT = ("06_prediction.ipynb", "def draw_detections")  # the notebook, and text of the cell shown on top
+
+
+def readme_shot(page, base: str, token: str, path: Path) -> None:
+    """README's screenshot: a committed notebook as a reader first opens it (its rendered outputs)."""
+    name, text = README_SHOT
+    page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()  # fold the file browser
+    page.locator(".jp-Cell", has_text=text).first.evaluate("c => c.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(1500)  # images decoded, scrollbars settled
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
 
 
 def main() -> int:
@@ -154,6 +196,7 @@ def main() -> int:
     ap.add_argument("--scale", default="ci", choices=["ci", "small", "full"])
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     ap.add_argument("--timeout", type=float, default=900, help="seconds allowed for Run All, per notebook")
+    ap.add_argument("--readme-shot", type=Path, help="only save README's screenshot here (docs/jupyterlab.png)")
     args = ap.parse_args()
     try:
         from playwright.sync_api import sync_playwright
@@ -165,21 +208,26 @@ def main() -> int:
         return 2
     from lbdlutils.distributed import free_port
 
-    names = [p.name for p in args.notebooks] or sorted(p.name for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
-    port, token, zoo = free_port(), secrets.token_hex(16), tempfile.mkdtemp(prefix="lbdl-browser-zoo-")
+    known = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    names = [p.name for p in args.notebooks] or known
+    if unknown := [n for n in names if n not in known]:
+        print(f"not notebooks of notebooks/: {', '.join(unknown)} (valid: {', '.join(known)})")
+        return 2
+    port, token, tmp = free_port(), secrets.token_hex(16), Path(tempfile.mkdtemp(prefix="lbdl-browser-"))
+    zoo = tmp / "zoo"  # emptied before each notebook: a first visit trains, with its progress bars
     env = {k: v for k, v in os.environ.items() if k not in ("LBDL_HEADLESS", "MPLBACKEND")}
-    env |= {"LBDL_SCALE": args.scale, "LBDL_CACHE": zoo}  # models of the zoo trained at this scale, then reused
+    env |= {"LBDL_SCALE": args.scale, "LBDL_CACHE": str(zoo)}
     # Chromium and the server share the cores with the kernel: a two-thread OpenMP kernel then stalls
     # (measured 50x slower matmuls on 2 cores), so the kernel keeps one core free for them.
     env.setdefault("LBDL_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))
     # JupyterLab renders only the cells near the viewport by default; every cell must be in the page here
-    settings = Path(zoo) / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings = tmp / "lab-settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    docmanager = Path(zoo) / "lab-settings" / "@jupyterlab" / "docmanager-extension"
+    docmanager = tmp / "lab-settings" / "@jupyterlab" / "docmanager-extension"
     docmanager.mkdir(parents=True)  # never save: the committed notebooks keep their small-scale outputs
     (docmanager / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
-    env["JUPYTERLAB_SETTINGS_DIR"] = str(Path(zoo) / "lab-settings")
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(tmp / "lab-settings")
     lab = subprocess.Popen(["make", "lab", f"LAB_ARGS=--no-browser --port={port} --ServerApp.token={token} "
                             "--ServerApp.ip=127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, start_new_session=True)
@@ -192,7 +240,11 @@ def main() -> int:
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"])
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            if args.readme_shot:
+                readme_shot(page, base, token, args.readme_shot)
+                names = []
             for name in names:
+                shutil.rmtree(zoo, ignore_errors=True)
                 try:
                     ok, line = check_notebook(page, base, token, name, args.out, args.timeout)
                 except Exception as err:  # one notebook's failure must not hide the others' results
@@ -207,6 +259,9 @@ def main() -> int:
     finally:
         os.killpg(lab.pid, 15)
         lab.wait(timeout=30)
+    if args.readme_shot:
+        print(f"saved {args.readme_shot}")
+        return 0
     print(f"{len(names) - len(failed)} of {len(names)} notebooks passed in JupyterLab (Chromium, scale {args.scale});"
           f" screenshots in {args.out}")
     return 1 if failed else 0

@@ -7,8 +7,10 @@ notebook then runs `%pip install "lbdlutils @ git+<REPO_URL>"`. This builds such
 virtual environment on another Python with ipywidgets 7.7.1 and torch 2.13.0 from PyPI, which on
 Linux is the CUDA build that Colab also has: several GB, downloaded once into pip's cache), makes
 `google.colab` importable so the notebook takes its Colab branch, points the install at a clone of
-this repository's HEAD, and runs each notebook, copied to an empty folder, at ci. It then checks
-that lbdlutils came from that install and that neither torch nor ipywidgets was upgraded.
+this repository's HEAD, and runs each notebook, copied to an empty folder, at ci, as a reader's
+kernel (live widgets and tqdm bars, not headless summaries). It then checks that lbdlutils came from
+that install, that neither torch nor ipywidgets was upgraded, and that every cell that loops shows a
+tqdm bar (an ipywidgets 7.7.1 widget).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import nbtools  # noqa: E402  (scripts/ is on sys.path when the script runs)
+
+WIDGET = "application/vnd.jupyter.widget-view+json"
 PREINSTALLED = ["torch==2.13.0", "ipywidgets==7.7.1", "ipykernel", "papermill", "matplotlib", "numpy", "scipy",
                 "scikit-learn", "networkx", "tqdm"]  # what Colab has before the notebook's own pip install
 
@@ -79,14 +85,23 @@ def main() -> int:
         (alone / nb.name).write_text(text, encoding="utf-8")
         try:
             stats = sh(py, ROOT / "scripts" / "run_notebook.py", alone / nb.name, alone / f"run-{nb.name}",
-                       "--scale", "ci", cwd=alone).strip().splitlines()[-1]
+                       "--scale", "ci", "--watched", cwd=alone).strip().splitlines()[-1]
             after = versions(py)
             where = sh(py, "-c", "import lbdlutils; print(lbdlutils.__file__)", cwd=alone).strip()
-            report = json.dumps(json.loads((alone / f"run-{nb.name}").read_text())["cells"], ensure_ascii=False)
+            ran = nbtools.read(alone / f"run-{nb.name}")["cells"]
+            report = json.dumps(ran, ensure_ascii=False)
             problems = [f"{d} changed {before[d]} -> {after.get(d)}" for d in ("torch", "ipywidgets")
                         if after.get(d) != before[d]]
             problems += [] if str(args.venv.resolve()) in where else [f"lbdlutils imported from {where}"]
             problems += [] if "Colab" in report else ["the setup cell did not report Colab"]
+            # the cells whose committed run printed a progress summary must show tqdm's widget bar here
+            code = [c for c in nbtools.read(nb)["cells"] if c["cell_type"] == "code"]
+            code_ran = [c for c in ran if c["cell_type"] == "code" and "injected-parameters"
+                        not in c["metadata"].get("tags", [])]
+            looped = [k for k, c in enumerate(code) if nbtools.progress_loops(c)]
+            bars = [k for k in looped if any(WIDGET in o.get("data", {}) for o in code_ran[k].get("outputs", []))]
+            problems += [f"no progress bar in code cell {k + 1}" for k in sorted(set(looped) - set(bars))]
+            stats += f", {len(bars)}/{len(looped)} progress bars"
         except RuntimeError as err:
             stats, problems = "", [str(err).splitlines()[-1]]
         print(f"{'PASS' if not problems else 'FAIL'} {nb.name} on Python {sh(py, '-V').split()[1]} with "

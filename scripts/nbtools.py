@@ -162,3 +162,71 @@ def companion_index(folder: str | Path | None = None) -> dict[str, Any]:
     """The companion's own index over every chapter notebook, as written to bookdata/companion.json."""
     return {"about": "Headings, cells, figures and metrics of the companion's notebooks, written by make render.",
             "notebooks": [companion_entry(p) for p in paths(folder)]}
+
+
+# What lbdlutils.train.progress prints when run headless: "desc: 300/300 in 12.5 s, 24.0 it/s [...]".
+PROGRESS_LINE = re.compile(r"^(?P<desc>[^\n]+?): (?P<n>\d+)(?:/\d+)? in (?P<s>\d+(?:\.\d+)?) s\b", re.M)
+SILENCE_LIMIT_S = 10.0  # the longest a reader should wait without seeing a cell move
+
+
+def progress_loops(cell: dict[str, Any]) -> list[tuple[str, int, float]]:
+    """(description, steps, seconds) of each progress bar a cell showed, read from its headless summaries."""
+    text = "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+    return [(m["desc"], int(m["n"]), float(m["s"])) for m in PROGRESS_LINE.finditer(text)]
+
+
+def longest_silence(cell: dict[str, Any], seconds: float) -> float:
+    """An upper bound on the longest wait without progress in a cell that ran ``seconds``.
+
+    Outside its progress bars the cell is taken as silent throughout (the time before, between and
+    after them, added up); inside a bar the wait is one step.
+    """
+    loops = progress_loops(cell)
+    outside = max(seconds - sum(s for _, _, s in loops), 0.0)
+    return outside + max((s / max(n, 1) for _, n, s in loops), default=0.0)
+
+
+def cell_seconds(nb: dict[str, Any], at_least: float = 0.0) -> dict[str, float]:
+    """Each code cell's run time in an executed notebook (papermill's metadata), by cell id."""
+    out = {}
+    for index, cell in enumerate(nb["cells"]):
+        seconds = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if cell.get("cell_type") == "code" and seconds is not None and seconds >= at_least:
+            out[cell.get("id", str(index))] = round(seconds, 1)
+    return out
+
+
+def silences(nb: dict[str, Any], seconds: dict[str, float]) -> list[dict[str, Any]]:
+    """Cells that may leave a reader waiting more than SILENCE_LIMIT_S, given their run ``seconds`` by id."""
+    out = []
+    for index, cell in enumerate(nb["cells"]):
+        cid = cell.get("id", str(index))
+        if cid in seconds and (wait := longest_silence(cell, seconds[cid])) > SILENCE_LIMIT_S:
+            first = source(cell).strip().splitlines()[0] if source(cell).strip() else ""
+            out.append({"cell": index, "id": cid, "seconds": seconds[cid], "silent_s": round(wait, 1),
+                        "first_line": first[:70]})
+    return out
+
+
+# README's table of notebooks: "| [05](notebooks/05_x.ipynb) | what it shows | 111 s | 718 MB |"
+README_ROW = re.compile(r"^\| \[(?P<nn>\d\d)\]\(notebooks/(?P<file>[\w.]+\.ipynb)\) \| (?P<shows>.+?) \|"
+                        r" *(?P<time>[^|]*?) *\| *(?P<memory>[^|]*?) *\|$", re.M)
+
+
+def readme_costs(stamp: dict[str, Any]) -> tuple[str, str]:
+    """A rendered notebook's time and peak memory at small, as README's table writes them."""
+    return f"{stamp['seconds']:.0f} s", f"{stamp['peak_rss_mb']:.0f} MB"
+
+
+def readme_with_costs(readme: str, folder: str | Path | None = None) -> str:
+    """README's text with each notebook's row given the time and memory stamped by its last render."""
+    stamps = {p.name: read(p)["metadata"].get("lbdl", {}) for p in paths(folder)}
+
+    def row(m: re.Match[str]) -> str:
+        stamp = stamps.get(m["file"])
+        if not stamp or "seconds" not in stamp:
+            return m[0]
+        time, memory = readme_costs(stamp)
+        return f"| [{m['nn']}](notebooks/{m['file']}) | {m['shows']} | {time} | {memory} |"
+
+    return README_ROW.sub(row, readme)

@@ -4,8 +4,10 @@
 
 Each notebook runs in a fresh kernel through run_notebook.py. Only a run without errors replaces
 the file; then papermill's timing metadata and any widget state are dropped and the code hash,
-scale, run time, peak memory and metrics are stamped into ``metadata.lbdl`` (see CONTRIBUTING.md).
-Last, the index of all notebooks is written to ``lbdlutils/bookdata/companion.json``.
+scale, run time, peak memory, metrics and the run time of each cell over 10 s are stamped into
+``metadata.lbdl`` (see CONTRIBUTING.md).
+Last, the index of all notebooks is written to ``lbdlutils/bookdata/companion.json`` and their
+times and memory into README.md's table of notebooks.
 """
 
 from __future__ import annotations
@@ -64,7 +66,9 @@ def render(path: Path) -> dict:
             sys.exit(f"render failed; the committed file is unchanged.\n{err}")
         nb = notebooks.read(out)
     stamp = {"scale": "small", "seconds": stats["seconds"], "peak_rss_mb": stats["peak_rss_mb"], **machine(),
-             "metrics": metrics_by_name(records)}
+             "metrics": metrics_by_name(records),
+             # cells that ran longer than a reader waits in silence: tests check they show progress
+             "long_cells_s": notebooks.cell_seconds(nb, at_least=notebooks.SILENCE_LIMIT_S)}
     path.write_text(json.dumps(clean(nb, stamp), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return stats | {"metrics": stamp["metrics"]}
 
@@ -78,6 +82,12 @@ def write_companion() -> None:
     COMPANION.write_text(json.dumps(index, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def write_readme_costs() -> None:
+    """README's table of notebooks, with the time and memory of their last render."""
+    readme = ROOT / "README.md"
+    readme.write_text(notebooks.readme_with_costs(readme.read_text(encoding="utf-8")), encoding="utf-8")
+
+
 def main() -> None:
     targets = [Path(p) for p in sys.argv[1:]] or notebooks.paths(ROOT / "notebooks")
     for path in targets:
@@ -86,7 +96,8 @@ def main() -> None:
         for name, value in stats["metrics"].items():
             print(f"    {name} = {value:g}")
     write_companion()
-    print(f"wrote {COMPANION.relative_to(ROOT)}")
+    write_readme_costs()
+    print(f"wrote {COMPANION.relative_to(ROOT)} and the times and memory in README.md")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Execute one notebook headless with papermill; print its wall time and the kernel's peak memory.
 
-    python scripts/run_notebook.py IN.ipynb OUT.ipynb [--scale ci] [--seed 0] [--metrics FILE]
+    python scripts/run_notebook.py IN.ipynb OUT.ipynb [--scale ci] [--seed 0] [--metrics FILE] [--watched]
 
 Without --scale nothing is injected and the notebook runs at its default (small) scale. Run one
 notebook per process: the peak memory read here is the largest child's (the kernel's) so far.
@@ -42,11 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--metrics", type=Path, help="append the notebook's metric records here (JSON lines)")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    ap.add_argument("--watched", action="store_true",
+                    help="run as a reader's kernel does: tqdm bars and live widgets instead of one-line summaries")
     args = ap.parse_args(argv)
     if not args.input.is_file():
         ap.error(f"no notebook at {args.input}")
 
-    os.environ["LBDL_HEADLESS"] = "1"  # progress as one line, knobs drawn once: see lbdlutils.session
+    # headless: progress as one line, knobs drawn once (see lbdlutils.session)
+    os.environ["LBDL_HEADLESS"] = "0" if args.watched else "1"
     os.environ.pop("LBDL_SCALE", None)  # the injected parameter (or the notebook's default) decides
     if args.metrics:
         os.environ["LBDL_METRICS"] = str(args.metrics.resolve())

@@ -29,3 +29,29 @@ def test_code_hash_ignores_outputs_and_injected_parameters():
     assert notebooks.code_hash(nb) == before
     cell["source"] = "x = 2"
     assert notebooks.code_hash(nb) != before
+
+
+def _cell(text: str, cid: str = "a") -> dict:
+    return {"cell_type": "code", "id": cid, "source": "train()\n",
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": text}]}
+
+
+def test_longest_silence_reads_progress_summaries():
+    loop = _cell("model: 200/200 in 50.0 s, 4.0 it/s [loss=0.1]\naccuracy 0.97\n")
+    assert notebooks.progress_loops(loop) == [("model", 200, 50.0)]
+    assert notebooks.longest_silence(loop, 56.0) == pytest.approx(6.0 + 0.25)  # outside + one step
+    two = _cell("a: 10/10 in 4.0 s, 2.5 it/s\nb, γ = 1: 5 in 30.0 s, 0.2 it/s\n")
+    assert notebooks.longest_silence(two, 36.0) == pytest.approx(2.0 + 6.0)  # a step of b is 6 s
+    quiet = _cell("accuracy 0.97\n")
+    assert notebooks.longest_silence(quiet, 25.0) == 25.0
+    nb = {"cells": [loop, _cell("done\\n", "q"), {"cell_type": "markdown", "id": "m", "source": "# x"}]}
+    found = notebooks.silences(nb, {"a": 56.0, "q": 12.0})
+    assert [(f["id"], f["silent_s"]) for f in found] == [("q", 12.0)]
+
+
+def test_cell_seconds_reads_papermill_durations():
+    nb = {"cells": [{"cell_type": "code", "id": "x", "metadata": {"papermill": {"duration": 12.345}}},
+                    {"cell_type": "code", "id": "y", "metadata": {"papermill": {"duration": 0.5}}},
+                    {"cell_type": "code", "id": "z", "metadata": {}}]}
+    assert notebooks.cell_seconds(nb) == {"x": 12.3, "y": 0.5}
+    assert notebooks.cell_seconds(nb, at_least=10) == {"x": 12.3}

@@ -25,6 +25,16 @@ def test_there_are_notebooks_and_names_follow_chapters():
         assert p.stem == CHAPTERS.get(number), f"{p.name}: chapter {number} should be {CHAPTERS.get(number)}.ipynb"
 
 
+def test_readme_table_has_every_notebook_with_its_rendered_costs():
+    readme = (notebooks.notebook_dir().parent / "README.md").read_text(encoding="utf-8")
+    rows = [m["file"] for m in notebooks.README_ROW.finditer(readme)]
+    assert rows == [p.name for p in PATHS], f"README's table of notebooks lists {rows}"
+    assert all(m["shows"].strip() for m in notebooks.README_ROW.finditer(readme)), "a row says nothing it shows"
+    assert notebooks.readme_with_costs(readme) == readme, \
+        "README's times and memory differ from the rendered notebooks': run make render (or scripts/render.py)"
+    assert (notebooks.notebook_dir().parent / "docs" / "jupyterlab.png").is_file(), "README's screenshot is missing"
+
+
 @pytest.fixture(params=PATHS, ids=IDS)
 def nb(request):
     return request.param, notebooks.read(request.param)
@@ -56,6 +66,17 @@ def test_outputs_are_not_stale(nb):
     assert stamp.get("scale") == "small", f"{path.name}: not rendered by make render at small scale"
     assert stamp.get("code_sha256") == notebooks.code_hash(data), \
         f"{path.name}: code changed since its outputs were rendered: run make render NB={path}"
+
+
+def test_no_cell_is_silent_for_long(nb):
+    path, data = nb
+    long_cells = data["metadata"].get("lbdl", {}).get("long_cells_s")
+    assert long_cells is not None, f"{path.name}: no cell times stamped: run make render NB={path}"
+    ids = {c.get("id") for c in data["cells"]}
+    assert set(long_cells) <= ids, f"{path.name}: stamped cells {set(long_cells) - ids} are not in the notebook"
+    quiet = notebooks.silences(data, long_cells)
+    assert not quiet, f"{path.name}: cells that leave a reader waiting over {notebooks.SILENCE_LIMIT_S:.0f} s " \
+        f"with no progress shown at small (wrap the loop in lbdl.progress): {quiet}"
 
 
 def test_conventions_first_cells(nb):
