@@ -53,8 +53,16 @@ def run(fn: Callable[..., Any], world_size: int = 2, *args: Any, timeout: float 
     results = ctx.SimpleQueue()
     port = free_port()
     workers = [ctx.Process(target=_entry, args=(r, world_size, port, fn, args, results)) for r in range(world_size)]
-    for w in workers:
-        w.start()
+    # The workers inherit the environment: keep c10d's warnings (such as a hostname it cannot look up
+    # on a machine without network) out of the reader's output; errors still show.
+    level = os.environ.get("TORCH_CPP_LOG_LEVEL")
+    os.environ["TORCH_CPP_LOG_LEVEL"] = level or "ERROR"
+    try:
+        for w in workers:
+            w.start()
+    finally:
+        if level is None:
+            del os.environ["TORCH_CPP_LOG_LEVEL"]
     try:
         for w in workers:
             w.join(timeout)

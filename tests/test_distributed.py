@@ -1,3 +1,5 @@
+import os
+
 import pytest
 import torch
 
@@ -41,3 +43,12 @@ def test_ring_all_reduce_by_hand_equals_ddp(world):
     for r, d in zip(ring, ddp):
         torch.testing.assert_close(r, d)
     torch.testing.assert_close(ring[0], distributed.full_batch_gradients(60, 0))
+
+
+def test_run_leaves_the_callers_environment_as_it_was(monkeypatch):
+    monkeypatch.delenv("TORCH_CPP_LOG_LEVEL", raising=False)
+    distributed.run(distributed.tensor_parallel_linear, 2, 0)
+    assert "TORCH_CPP_LOG_LEVEL" not in os.environ  # set for the workers only
+    monkeypatch.setenv("TORCH_CPP_LOG_LEVEL", "INFO")
+    distributed.run(distributed.tensor_parallel_linear, 2, 0)
+    assert os.environ["TORCH_CPP_LOG_LEVEL"] == "INFO"
