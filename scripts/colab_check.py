@@ -45,6 +45,8 @@ def colab_like(python: str, venv: Path) -> Path:
     py = venv / "bin" / "python"
     if not py.exists():
         sh(python, "-m", "venv", venv)
+    # Colab's pip is recent; the one a Python 3.12.1 venv starts with (23.2) rejects git+file:// URLs
+    sh(py, "-m", "pip", "install", "-q", "-U", "pip>=24")
     sh(py, "-m", "pip", "install", "-q", *PREINSTALLED)
     site = Path(sh(py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
     (site / "google" / "colab").mkdir(parents=True, exist_ok=True)  # a namespace package, beside protobuf's
@@ -103,7 +105,8 @@ def main() -> int:
             problems += [f"no progress bar in code cell {k + 1}" for k in sorted(set(looped) - set(bars))]
             stats += f", {len(bars)}/{len(looped)} progress bars"
         except RuntimeError as err:
-            stats, problems = "", [str(err).splitlines()[-1]]
+            lines = str(err).splitlines()
+            stats, problems = "", [next((x for x in lines if "failed in cell" in x), lines[-1]), *lines[-1:]]
         print(f"{'PASS' if not problems else 'FAIL'} {nb.name} on Python {sh(py, '-V').split()[1]} with "
               f"ipywidgets {before['ipywidgets']}, torch {before['torch']}: {stats}"
               + "".join(f"\n    ✗ {p}" for p in problems), flush=True)
