@@ -7,10 +7,10 @@ notebook then runs `%pip install "lbdlutils @ git+<REPO_URL>"`. This builds such
 virtual environment on another Python with ipywidgets 7.7.1 and torch 2.13.0 from PyPI, which on
 Linux is the CUDA build that Colab also has: several GB, downloaded once into pip's cache), makes
 `google.colab` importable so the notebook takes its Colab branch, points the install at a clone of
-this repository's HEAD, and runs each notebook, copied to an empty folder, at ci, as a reader's
-kernel (live widgets and tqdm bars, not headless summaries). It then checks that lbdlutils came from
-that install, that neither torch nor ipywidgets was upgraded, and that every cell that loops shows a
-tqdm bar (an ipywidgets 7.7.1 widget).
+this repository's HEAD, and runs each notebook, copied to an empty folder with an empty model zoo,
+at ci, as a reader's kernel (live widgets and tqdm bars, not headless summaries). It then checks
+that lbdlutils came from that install, that neither torch nor ipywidgets was upgraded, and that
+every cell that loops shows a tqdm bar (an ipywidgets 7.7.1 widget).
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def main() -> int:
         (alone / nb.name).write_text(text, encoding="utf-8")
         try:
             stats = sh(py, ROOT / "scripts" / "run_notebook.py", alone / nb.name, alone / f"run-{nb.name}",
-                       "--scale", "ci", "--watched", cwd=alone).strip().splitlines()[-1]
+                       "--scale", "ci", "--watched", cwd=alone,  # an empty zoo: a first visit trains, with bars
+                       env=os.environ | {"LBDL_CACHE": str(alone / "zoo")}).strip().splitlines()[-1]
             after = versions(py)
             where = sh(py, "-c", "import lbdlutils; print(lbdlutils.__file__)", cwd=alone).strip()
             ran = nbtools.read(alone / f"run-{nb.name}")["cells"]
