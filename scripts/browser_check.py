@@ -161,7 +161,7 @@ def check_notebook(page, base: str, token: str, name: str, shots: Path, timeout:
     errors = page.locator(ERROR_OUTPUT).count()
     images = page.locator(".jp-OutputArea-output img").count()
     # the cells whose committed (headless) run printed a progress summary must show a live bar here
-    looped = [k for k, c in enumerate(code) if nbtools.progress_loops(c)]
+    looped = nbtools.looping_code_cells(model["content"])
     shown = page.locator(".jp-CodeCell")
     no_bar = [k for k in looped if not shown.nth(k).locator(PROGRESS_BAR).count()]
     moved, problems = check_widgets(page, shots, Path(name).stem, wait=60)

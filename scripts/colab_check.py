@@ -98,16 +98,15 @@ def main() -> int:
             problems += [] if str(args.venv.resolve()) in where else [f"lbdlutils imported from {where}"]
             problems += [] if "Colab" in report else ["the setup cell did not report Colab"]
             # the cells whose committed run printed a progress summary must show tqdm's widget bar here
-            code = [c for c in nbtools.read(nb)["cells"] if c["cell_type"] == "code"]
             code_ran = [c for c in ran if c["cell_type"] == "code" and "injected-parameters"
                         not in c["metadata"].get("tags", [])]
-            looped = [k for k, c in enumerate(code) if nbtools.progress_loops(c)]
+            looped = nbtools.looping_code_cells(nbtools.read(nb))
             bars = [k for k in looped if any(WIDGET in o.get("data", {}) for o in code_ran[k].get("outputs", []))]
             problems += [f"no progress bar in code cell {k + 1}" for k in sorted(set(looped) - set(bars))]
             stats += f", {len(bars)}/{len(looped)} progress bars"
         except RuntimeError as err:
             lines = str(err).splitlines()
-            stats, problems = "", [next((x for x in lines if "failed in cell" in x), lines[-1]), *lines[-1:]]
+            stats, problems = "", list(dict.fromkeys([*(x for x in lines if "failed in cell" in x), lines[-1]]))
         print(f"{'PASS' if not problems else 'FAIL'} {nb.name} on Python {sh(py, '-V').split()[1]} with "
               f"ipywidgets {before['ipywidgets']}, torch {before['torch']}: {stats}"
               + "".join(f"\n    ✗ {p}" for p in problems), flush=True)

@@ -175,6 +175,12 @@ def progress_loops(cell: dict[str, Any]) -> list[tuple[str, int, float]]:
     return [(m["desc"], int(m["n"]), float(m["s"])) for m in PROGRESS_LINE.finditer(text)]
 
 
+def looping_code_cells(nb: dict[str, Any]) -> list[int]:
+    """Positions, among the code cells, of those whose outputs show a progress summary."""
+    code = [c for c in nb["cells"] if c.get("cell_type") == "code"]
+    return [k for k, c in enumerate(code) if progress_loops(c)]
+
+
 def longest_silence(cell: dict[str, Any], seconds: float) -> float:
     """An upper bound on the longest wait without progress in a cell that ran ``seconds``.
 

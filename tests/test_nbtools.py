@@ -45,6 +45,7 @@ def test_longest_silence_reads_progress_summaries():
     quiet = _cell("accuracy 0.97\n")
     assert notebooks.longest_silence(quiet, 25.0) == 25.0
     nb = {"cells": [loop, _cell("done\\n", "q"), {"cell_type": "markdown", "id": "m", "source": "# x"}]}
+    assert notebooks.looping_code_cells(nb) == [0]
     found = notebooks.silences(nb, {"a": 56.0, "q": 12.0})
     assert [(f["id"], f["silent_s"]) for f in found] == [("q", 12.0)]
 
