@@ -8,13 +8,14 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 NB     ?= $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: lab test lint unit notebooks render nbval reproduce bench browser screenshot binder-check colab-check clean help
+.PHONY: lab test lint unit render nbval budgets reproduce bench browser screenshot binder-check colab-check clean help
 
 help:
 	@echo "make lab     set up .venv and open JupyterLab on notebooks/"
 	@echo "make test    set up .venv and run lint, unit tests, notebook hygiene, every notebook at ci scale"
 	@echo "make render  re-run notebooks at small scale and save their outputs (NB=notebooks/01_....ipynb)"
-	@echo "make nbval   run the notebooks with pytest --nbval-lax at LBDL_SCALE=ci (part of make test)"
+	@echo "make nbval   every notebook once at ci through nbval, checked (the notebook half of make test)"
+	@echo "make budgets each notebook's first visit timed, scaled to the slowest machine (SCALE=ci|small)"
 	@echo "make reproduce  re-run notebooks at small and compare every output with the committed one"
 	@echo "make bench   the chapter-5 GPT against a plain reference GPT, lever by lever (A/B in one process)"
 	@echo "make browser every notebook in JupyterLab in headless Chromium at ci, widgets moved (NB=... for some)"
@@ -56,26 +57,33 @@ lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
 
 unit: $(VENV)/.test
-	$(PY) -m pytest -m "not notebooks"
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) -p no:cacheprovider
 
-notebooks: $(VENV)/.test
-	$(PY) -m pytest -m notebooks
-
-# Every notebook runs twice at ci: through papermill (parameters injected, metrics checked) in
-# pytest's tests, and through nbval, as a plain pytest user would run them. The two runs share one
-# zoo cache, empty at the start: papermill's run trains the zoo's models cold, nbval's loads them.
+# One pytest session: lint aside, everything runs there, two workers side by side (pytest-xdist), each
+# notebook once. scripts/ci_notebooks.py installs lbdlutils as a wheel would be, makes a one-thread
+# kernel that imports it, and writes each notebook's copy with papermill's parameters injected
+# (SCALE="ci") and a last cell that checks its recorded metrics; nbval runs each copy cell by cell.
+# No test times anything: the summary reports each notebook's time (make budgets compares them).
+JOBS ?= 2
+CI_RUN = tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PY) scripts/ci_notebooks.py "$$tmp" $(NB) && \
+	JUPYTER_PATH="$$tmp/jupyter" PYTHONPATH=scripts OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) \
+	--dist loadscope -p ci_notebooks -p no:cacheprovider --rootdir . -c pyproject.toml --nbval-lax --nbval-kernel-name lbdl-ci \
+	--nbval-cell-timeout 900
 test: lint $(VENV)/.test
-	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	LBDL_TEST_ZOO="$$tmp" $(PY) -m pytest && \
-	$(MAKE) --no-print-directory nbval ZOO="$$tmp"
+	$(CI_RUN) tests "$$tmp/notebooks"
 
 render: $(VENV)/.test
 	$(PY) scripts/render.py $(NB)
 
-# ZOO: a zoo cache to use (make test passes its own); by default an empty temporary one.
+# The notebook half of make test: every notebook (or NB=...) once at ci, cell by cell, checked.
 nbval: $(VENV)/.test
-	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	LBDL_SCALE=ci LBDL_HEADLESS=1 LBDL_CACHE="$(if $(ZOO),$(ZOO),$$tmp)" $(PY) -m pytest --nbval-lax -p no:cacheprovider $(NB)
+	$(CI_RUN) "$$tmp/notebooks"
+
+# Each notebook's first visit timed alone and scaled to the slowest machine we know (not in make test).
+SCALE ?= ci
+budgets: $(VENV)/.test
+	$(PY) scripts/budgets.py --scale $(SCALE) --out benchmarks/budgets-$(SCALE).md $(NB)
 
 reproduce: $(VENV)/.test
 	$(PY) scripts/reproduce.py $(NB)

@@ -122,13 +122,13 @@ def machine_notes() -> list[str]:
 
 
 def machine_check(name: str, value: Any, *, at_least: float | None = None, at_most: float | None = None,
-                  ci_at_least: float | None = None, ci_at_most: float | None = None, unit: str = "") -> None:
+                  unit: str = "") -> None:
     """Record a machine-dependent measurement (a speed-up, a bandwidth) and say whether it is typical.
 
-    Prints ✓, or ✗ with why it can differ on this machine; never raises at ``small`` or ``full``,
-    since a reader's notebook must not stop because their CPU is slow or shared. At ``ci`` it raises
-    only outside ``ci_at_least``/``ci_at_most``, bounds that hold on any CPU. The record's
-    ``typical`` field says which it was.
+    Prints ✓, or ✗ with why it can differ on this machine; never raises, at any scale: a time is a
+    measurement of the machine, not a pass/fail test (a reader's notebook must not stop because
+    their CPU is slow or shared, and CI machines of one kind differ more than 2× in speed). The
+    record's ``typical`` field says which it was; ``make budgets`` is where times are compared.
     """
     if at_least is None and at_most is None:
         raise ValueError(f"machine_check({name!r}) needs at_least and/or at_most: the typical range")
@@ -137,10 +137,6 @@ def machine_check(name: str, value: Any, *, at_least: float | None = None, at_mo
     record(name, v, typical_at_least=at_least, typical_at_most=at_most, typical=ok, machine_dependent=True,
            **({"unit": unit} if unit else {}))
     shown = f"{_number(v)}{unit}"
-    if _scale.get_scale() == "ci":
-        if not _within(v, ci_at_least, ci_at_most):
-            raise AssertionError(f"{name} = {shown} is outside what any CPU gives "
-                                 f"(at least {ci_at_least}, at most {ci_at_most}): something is broken")
     if ok:
         print(f"✓ {name} = {shown} (typical: {bounds})")
     else:  # stays a printed line: the notebook goes on

@@ -219,9 +219,15 @@ README_ROW = re.compile(r"^\| \[(?P<nn>\d\d)\]\(notebooks/(?P<file>[\w.]+\.ipynb
                         r" *(?P<time>[^|]*?) *\| *(?P<memory>[^|]*?) *\|$", re.M)
 
 
+REFERENCE_GFLOPS = 157.0  # float32 matmul 1024, 2 threads, best of 10: the slowest machine of our kind seen
+
+
 def readme_costs(stamp: dict[str, Any]) -> tuple[str, str]:
-    """A rendered notebook's time and peak memory at small, as README's table writes them."""
-    return f"{stamp['seconds']:.0f} s", f"{stamp['peak_rss_mb']:.0f} MB"
+    """A rendered notebook's time (and, when its speed was stamped, on the reference machine) and peak memory."""
+    time = f"{stamp['seconds']:.0f} s"
+    if stamp.get("matmul_gflops"):
+        time += f" ({stamp['seconds'] * stamp['matmul_gflops'] / REFERENCE_GFLOPS:.0f} s)"
+    return time, f"{stamp['peak_rss_mb']:.0f} MB"
 
 
 def readme_with_costs(readme: str, folder: str | Path | None = None) -> str:

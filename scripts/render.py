@@ -4,7 +4,8 @@
 
 Each notebook runs in a fresh kernel through run_notebook.py. Only a run without errors replaces
 the file; then papermill's timing metadata and any widget state are dropped and the code hash,
-scale, run time, peak memory, metrics and the run time of each cell over 10 s are stamped into
+scale, run time, peak memory, this machine's matmul speed, metrics and the run time of each cell over 10 s
+are stamped into
 ``metadata.lbdl`` (see CONTRIBUTING.md).
 Last, the index of all notebooks is written to ``lbdlutils/bookdata/companion.json`` and their
 times and memory into README.md's table of notebooks.
@@ -58,6 +59,9 @@ def metrics_by_name(records: list[dict]) -> dict[str, float]:
 
 
 def render(path: Path) -> dict:
+    from budgets import matmul_gflops
+
+    gflops = round(matmul_gflops())  # this machine's speed, so README can scale the time to the reference one
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["LBDL_CACHE"] = str(Path(tmp) / "zoo")  # an empty zoo: the outputs of a first run
         try:
@@ -66,6 +70,7 @@ def render(path: Path) -> dict:
             sys.exit(f"render failed; the committed file is unchanged.\n{err}")
         nb = notebooks.read(out)
     stamp = {"scale": "small", "seconds": stats["seconds"], "peak_rss_mb": stats["peak_rss_mb"], **machine(),
+             "matmul_gflops": gflops,
              "metrics": metrics_by_name(records),
              # cells that ran longer than a reader waits in silence: tests check they show progress
              "long_cells_s": notebooks.cell_seconds(nb, at_least=notebooks.SILENCE_LIMIT_S)}

@@ -5,13 +5,39 @@ import lbdlutils as lbdl
 from lbdlutils import bench
 
 
-def test_timeit_takes_the_median_and_scales_repeats():
+class FakeClock:
+    """A clock that the timed function itself advances: timings become exact, whatever the machine's load."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_timeit_takes_the_median_and_scales_repeats(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(bench.time, "perf_counter", clock)
+    costs = iter([9.0, 1.0, 5.0, 3.0])  # warm-up call, then three runs of one call each
+
+    def work():
+        clock.now += next(costs)
+
     lbdl.set_scale("ci")
-    t = bench.timeit(lambda: sum(range(1000)))
-    assert len(t.runs) == 3 and t.seconds == sorted(t.runs)[1] and t.seconds > 0
-    assert bench.timeit(lambda: None, repeats=5, min_seconds=0.001).seconds < 0.001
-    assert t.rate(2.0) == pytest.approx(2.0 / t.seconds)
-    assert t.best == min(t.runs) <= t.seconds
+    t = bench.timeit(work)
+    assert t.runs == (1.0, 5.0, 3.0) and t.seconds == 3.0 and t.best == 1.0  # the warm-up is not counted
+    assert t.rate(6.0) == pytest.approx(2.0)
+
+
+def test_timeit_repeats_fast_calls_until_min_seconds(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(bench.time, "perf_counter", clock)
+
+    def work():
+        clock.now += 0.25
+
+    t = bench.timeit(work, repeats=2, warmup=0, min_seconds=1.0)
+    assert t.runs == (0.25, 0.25)  # four calls a run, each timed as a quarter of the run
 
 
 def test_timeit_errors():

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbtools as notebooks
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from run_notebook import run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPANION = ROOT / "lbdlutils" / "bookdata" / "companion.json"
@@ -52,17 +48,3 @@ def test_index_loads_from_a_non_editable_install(installed, tmp_path):
     file, figures, count = run.stdout.split()
     assert file == "05_architectures.ipynb" and int(figures) == 9 and int(count) == len(notebooks.paths())
     assert not (target / "notebooks").exists()
-
-
-@pytest.mark.notebooks
-@pytest.mark.parametrize("name", ["10_bibliography.ipynb", "11_index.ipynb"])
-def test_bibliography_and_index_run_alone_from_an_install(installed, tmp_path, monkeypatch, name):
-    """Chapters 10 and 11 need only the installed package: copied to an empty folder, they run (Colab's case)."""
-    alone = tmp_path / "alone"
-    alone.mkdir()
-    shutil.copy(ROOT / "notebooks" / name, alone / name)
-    monkeypatch.setenv("PYTHONPATH", str(installed))
-    monkeypatch.chdir(alone)
-    stats, records, _ = run(alone / name, tmp_path, scale="ci", seed=0)
-    assert records and all(r.get("passed") is not False for r in records)
-    assert stats["seconds"] < 60, f"{name} took {stats['seconds']} s"

@@ -68,17 +68,6 @@ def test_outputs_are_not_stale(nb):
         f"{path.name}: code changed since its outputs were rendered: run make render NB={path}"
 
 
-def test_no_cell_is_silent_for_long(nb):
-    path, data = nb
-    long_cells = data["metadata"].get("lbdl", {}).get("long_cells_s")
-    assert long_cells is not None, f"{path.name}: no cell times stamped: run make render NB={path}"
-    ids = {c.get("id") for c in data["cells"]}
-    assert set(long_cells) <= ids, f"{path.name}: stamped cells {set(long_cells) - ids} are not in the notebook"
-    quiet = notebooks.silences(data, long_cells)
-    assert not quiet, f"{path.name}: cells that leave a reader waiting over {notebooks.SILENCE_LIMIT_S:.0f} s " \
-        f"with no progress shown at small (wrap the loop in lbdl.progress): {quiet}"
-
-
 def test_conventions_first_cells(nb):
     path, data = nb
     cells = data["cells"]
