@@ -153,8 +153,12 @@ def prepare_notebook(path: Path, out: Path) -> Path:
 
 def install(out: Path) -> Path:
     """lbdlutils installed under ``out/site`` as a wheel would be, with no link back to this clone."""
+    import importlib.util
+
     site = out / "site"
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+    # the venv's setuptools when it has one (Python < 3.12's venvs do): no download of a build environment
+    isolation = ["--no-build-isolation"] if importlib.util.find_spec("setuptools") else []
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *isolation,
                            "--target", str(site), str(ROOT)], capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"installing lbdlutils into {site} failed:\n{done.stderr[-3000:]}")

@@ -49,8 +49,8 @@ def test_timeit_errors():
 
 def test_measured_rates_are_positive_and_checked():
     lbdl.set_scale("ci")
-    assert bench.matmul_gflops(64) > 0.01
-    assert bench.bandwidth_gbs(2**16) > 0.01
+    assert bench.matmul_gflops(64) > 0  # a rate, measured: positive; no floor, since machines differ
+    assert bench.bandwidth_gbs(2**16) > 0
     with pytest.raises(ValueError, match="n must be a positive integer"):
         bench.matmul_gflops(0)
     with pytest.raises(ValueError, match="numel must be a positive integer"):

@@ -56,3 +56,24 @@ def test_cell_seconds_reads_papermill_durations():
                     {"cell_type": "code", "id": "z", "metadata": {}}]}
     assert notebooks.cell_seconds(nb) == {"x": 12.3, "y": 0.5}
     assert notebooks.cell_seconds(nb, at_least=10) == {"x": 12.3}
+
+
+def test_budgets_scale_times_to_the_reference_machine_and_flag_what_is_over():
+    import budgets
+
+    fast = 2 * budgets.REFERENCE_GFLOPS  # a machine twice as fast as the reference: times count double there
+    assert budgets.scaled(10.0, fast) == 20.0
+    stats = {"05_a.ipynb": {"seconds": 20.0, "silent_s": 2.0}, "06_b.ipynb": {"seconds": 30.0, "peak_rss_mb": 900},
+             "08_c.ipynb": {"seconds": 5.0, "silent_s": 6.0}}
+    assert budgets.over_budget(stats, fast, "ci") == ["06_b.ipynb", "08_c.ipynb"]  # 60 s > 45 s; 12 s silent > 10
+    assert budgets.over_budget(stats, budgets.REFERENCE_GFLOPS, "ci") == []
+    assert budgets.budget("06_b.ipynb", "small") == 480 and budgets.budget("05_a.ipynb", "small") == 300
+    lines = budgets.table(stats, fast, "ci")
+    assert "times × 2.00 there" in lines[0] and any("| 06_b.ipynb | 30.0 s | 900 MB | 60 s | 45 s | – | OVER |" == x
+                                                     for x in lines)
+
+
+def test_readme_costs_add_the_time_on_the_reference_machine():
+    stamp = {"seconds": 100.0, "peak_rss_mb": 700}
+    assert notebooks.readme_costs(stamp) == ("100 s", "700 MB")
+    assert notebooks.readme_costs(stamp | {"matmul_gflops": 2 * notebooks.REFERENCE_GFLOPS})[0] == "100 s (200 s)"
