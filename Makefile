@@ -62,23 +62,27 @@ unit: $(VENV)/.test
 # One pytest session: lint aside, everything runs there, two workers side by side (pytest-xdist), each
 # notebook once. scripts/ci_notebooks.py installs lbdlutils as a wheel would be, makes a one-thread
 # kernel that imports it, and writes each notebook's copy with papermill's parameters injected
-# (SCALE="ci") and a last cell that checks its recorded metrics; nbval runs each copy cell by cell.
+# (SCALE="ci") and a last cell that checks its recorded metrics; nbval runs each copy cell by cell,
+# longest first (order.txt), then the unit tests fill the gaps. The copies live under build/ (ignored),
+# inside pytest's rootdir so that their test ids keep their names, three folders down so that no
+# path written for notebooks/ resolves.
 # No test times anything: the summary reports each notebook's time (make budgets compares them).
 JOBS ?= 2
-CI_RUN = tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+CI_RUN = mkdir -p build && tmp=$$(mktemp -d "$$PWD/build/ci.XXXXXX") && trap 'rm -rf "$$tmp"' EXIT && \
 	$(PY) scripts/ci_notebooks.py "$$tmp" $(NB) && \
 	JUPYTER_PATH="$$tmp/jupyter" PYTHONPATH=scripts OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) \
-	--dist loadscope -p ci_notebooks -p no:cacheprovider --rootdir . -c pyproject.toml --nbval-lax --nbval-kernel-name lbdl-ci \
-	--nbval-cell-timeout 900
+	--dist loadscope --no-loadscope-reorder -p ci_notebooks -p no:cacheprovider --rootdir . -c pyproject.toml \
+	--nbval-lax --nbval-kernel-name lbdl-ci --nbval-cell-timeout 900
+
 test: lint $(VENV)/.test
-	$(CI_RUN) tests "$$tmp/notebooks"
+	$(CI_RUN) $$(cat "$$tmp/order.txt") tests
 
 render: $(VENV)/.test
 	$(PY) scripts/render.py $(NB)
 
 # The notebook half of make test: every notebook (or NB=...) once at ci, cell by cell, checked.
 nbval: $(VENV)/.test
-	$(CI_RUN) "$$tmp/notebooks"
+	$(CI_RUN) $$(cat "$$tmp/order.txt")
 
 # Each notebook's first visit timed alone and scaled to the slowest machine we know (not in make test).
 SCALE ?= ci

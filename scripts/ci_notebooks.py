@@ -6,6 +6,7 @@ Writes under OUT:
 - ``site/``: lbdlutils installed as a wheel would be (no link back to this clone), as Colab installs it;
 - ``jupyter/kernels/lbdl-ci/kernel.json``: this Python, with ``site/`` first on its path, one torch thread
   (two kernels run side by side on two cores without fighting), headless, and a zoo shared by the run;
+- ``order.txt``: the copies, longest first, for pytest's command line;
 - ``notebooks/NN_title.ipynb``: each notebook with papermill's injected parameters (``SCALE = "ci"``,
   ``SEED = 0``), a first cell that sends its checks to ``metrics/NN_title.jsonl``, and a last cell
   that checks what the run recorded (:func:`check_run`). Chapter 1 runs twice in one kernel, and
@@ -14,7 +15,8 @@ Writes under OUT:
 Then ``pytest -p ci_notebooks --nbval-lax --nbval-kernel-name lbdl-ci OUT/notebooks`` (with
 ``JUPYTER_PATH=OUT/jupyter`` and this folder on ``PYTHONPATH``) executes each copy once, cell by cell:
 nbval's report, papermill's parameters and the metric checks all come from that one run. Every copy
-sits in an empty folder, so no notebook leans on the clone. Loaded as a pytest plugin, this module
+sits in a folder of its own (make test: under build/, three levels down), so that no notebook can
+lean on a path of the clone and pass. Loaded as a pytest plugin, this module
 adds up each notebook's time and prints it at the end, measured and never tested (see budgets.py).
 """
 
@@ -195,8 +197,10 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
     gflops = budgets.matmul_gflops()
     terminalreporter.section("notebooks at ci: measured, never tested (make budgets compares them with budgets)")
+    workers = terminalreporter.config.getoption("numprocesses", None) or 1
+    note = f"Under make test: {workers} kernel(s) side by side, one torch thread each, a zoo shared by the run"
     for line in budgets.table({name: {"seconds": s} for name, s in sorted(NOTEBOOK_SECONDS.items())}, gflops,
-                              "ci", note="One torch thread per kernel, two kernels side by side"):
+                              "ci", note=note):
         terminalreporter.write_line(line)
 
 
@@ -208,8 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     targets = [Path(p) for p in args[1:]] or notebooks.paths(ROOT / "notebooks")
     (out / "zoo").mkdir(parents=True, exist_ok=True)
     write_kernel(out, install(out))
-    for path in targets:
-        prepare_notebook(path, out)
+    prepared = {prepare_notebook(path, out): path for path in targets}
+    # Longest first (by the committed render's time): two workers then finish together, not one waiting.
+    cost = {copy: notebooks.read(path)["metadata"].get("lbdl", {}).get("seconds", 0) for copy, path in prepared.items()}
+    (out / "order.txt").write_text("\n".join(str(p) for p in sorted(cost, key=cost.get, reverse=True)) + "\n")
     print(f"prepared {len(targets)} notebook(s) at {SCALE} under {out}")
     return 0
 
