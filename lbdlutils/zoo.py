@@ -89,7 +89,7 @@ def _fit_grammar(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str
 
 
 def _fit_python_large(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str, Any]:
-    steps = _scale.pick(ci=100, small=2000, full=8000, scale=scale)
+    steps = _scale.pick(ci=60, small=2000, full=8000, scale=scale)
     return train.train_lm(model, c.train_ids, steps=steps, batch=16, lr=2e-3, val_ids=c.val_ids, seed=seed,
                           live=False, desc="larger GPT on Python source")
 
