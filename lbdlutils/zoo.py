@@ -56,7 +56,7 @@ class Recipe:
 
     description: str
     corpus: Callable[[str], Corpus]
-    build: Callable[[Corpus], nn.Module]
+    build: Callable[[Corpus, str], nn.Module]  # (data, scale) -> the untrained model
     fit: Callable[[nn.Module, Corpus, str, int], dict[str, Any]]
 
 
@@ -88,20 +88,27 @@ def _fit_grammar(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str
                           live=False, desc="GPT on the grammar")
 
 
+def _build_python_large(c: Corpus, scale: str) -> nn.Module:
+    # ci: narrower and shallower, quick on one thread; the context stays 128 for chapter 7's samples
+    width, layers = _scale.pick(ci=(64, 4), small=(128, 6), full=(128, 6), scale=scale)
+    return gpt.GPT(len(c.vocab), width, 4, layers, 128)
+
+
 def _fit_python_large(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str, Any]:
     steps = _scale.pick(ci=60, small=2000, full=8000, scale=scale)
-    return train.train_lm(model, c.train_ids, steps=steps, batch=16, lr=2e-3, val_ids=c.val_ids, seed=seed,
-                          live=False, desc="larger GPT on Python source")
+    evals = _scale.pick(ci=2, small=10, full=10, scale=scale)  # each one a pass over held-out text: few at ci
+    return train.train_lm(model, c.train_ids, steps=steps, batch=16, lr=2e-3, val_ids=c.val_ids, evals=evals,
+                          seed=seed, live=False, desc="larger GPT on Python source")
 
 
 RECIPES: dict[str, Recipe] = {
     "gpt-python": Recipe("character GPT (4 layers, 4 heads, width 128, context 64) on Python's own source",
-                         _python_corpus, lambda c: gpt.GPT(len(c.vocab), 128, 4, 4, 64), _fit_python),
-    "gpt-python-large": Recipe("character GPT (6 layers, 4 heads, width 128, context 128) on Python's own "
-                               "source", _python_corpus, lambda c: gpt.GPT(len(c.vocab), 128, 4, 6, 128),
+                         _python_corpus, lambda c, scale: gpt.GPT(len(c.vocab), 128, 4, 4, 64), _fit_python),
+    "gpt-python-large": Recipe("character GPT (6 layers, 4 heads, width 128, context 128; at ci 4 layers of "
+                               "width 64) on Python's own source", _python_corpus, _build_python_large,
                                _fit_python_large),
     "gpt-grammar": Recipe("character GPT (2 layers, 4 heads, width 64, context 64) on the grammar corpus",
-                          _grammar_corpus, lambda c: gpt.GPT(len(c.vocab), 64, 4, 2, 64), _fit_grammar),
+                          _grammar_corpus, lambda c, scale: gpt.GPT(len(c.vocab), 64, 4, 2, 64), _fit_grammar),
 }
 
 
@@ -201,7 +208,7 @@ def load(name: str, scale: str | None = None, seed: int = 0, device: torch.devic
     if path.exists() and not retrain:
         try:
             state = _read(path)
-            model = recipe.build(data)
+            model = recipe.build(data, scale)
             model.load_state_dict(state["state_dict"])
             print(f"zoo: {label} loaded from the cache in {time.perf_counter() - start:.2f} s (trained in "
                   f"{state['metrics']['train_seconds']:.0f} s earlier; lbdl.zoo.clear() forgets it)")
@@ -210,7 +217,7 @@ def load(name: str, scale: str | None = None, seed: int = 0, device: torch.devic
             print(f"zoo: the cached {label} ({path.name}) cannot be used ({err}); training it again")
     print(f"zoo: training {label}: {recipe.description}")
     torch.manual_seed(seed)
-    model = recipe.build(data).to(dev)
+    model = recipe.build(data, scale).to(dev)
     start = time.perf_counter()
     history = recipe.fit(model, data, scale, seed)
     metrics = {"train_seconds": time.perf_counter() - start, "history": history, "scale": scale, "seed": seed,

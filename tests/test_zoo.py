@@ -30,7 +30,7 @@ TINY = textwrap.dedent('''
                               evals=2, live=False)
 
     zoo.RECIPES["tiny"] = zoo.Recipe("a tiny GPT for tests", tiny_corpus,
-                                     lambda c: GPT(len(c.vocab), 16, 2, 1, 16), tiny_fit)
+                                     lambda c, scale: GPT(len(c.vocab), 16, 2, 1, 16), tiny_fit)
 ''')
 
 
@@ -140,7 +140,11 @@ def test_cache_folder_follows_the_precedence_rule(monkeypatch, tmp_path):
 def test_real_recipes_data_and_models_fit():
     for name in zoo.RECIPES:
         c = zoo.corpus(name, "ci")
-        model = zoo.RECIPES[name].build(c)
+        model = zoo.RECIPES[name].build(c, "ci")
         assert isinstance(model, GPT) and model.tokens.num_embeddings == len(c.vocab)
         assert c.train_ids.max() < len(c.vocab) and len(c.val_ids) > 1000
+    large = zoo.RECIPES["gpt-python-large"].build
+    c = zoo.corpus("gpt-python-large", "ci")
+    size = lambda scale: sum(p.numel() for p in large(c, scale).parameters())
+    assert size("ci") < size("small") / 3  # ci trains a smaller model, quick on one thread
     assert isinstance(text.CharVocab.from_text("ab"), text.CharVocab)
