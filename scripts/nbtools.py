@@ -202,12 +202,12 @@ def cell_seconds(nb: dict[str, Any], at_least: float = 0.0) -> dict[str, float]:
     return out
 
 
-def silences(nb: dict[str, Any], seconds: dict[str, float]) -> list[dict[str, Any]]:
-    """Cells that may leave a reader waiting more than SILENCE_LIMIT_S, given their run ``seconds`` by id."""
+def silences(nb: dict[str, Any], seconds: dict[str, float], limit: float = SILENCE_LIMIT_S) -> list[dict[str, Any]]:
+    """Cells that may leave a reader waiting more than ``limit`` seconds, given their run ``seconds`` by id."""
     out = []
     for index, cell in enumerate(nb["cells"]):
         cid = cell.get("id", str(index))
-        if cid in seconds and (wait := longest_silence(cell, seconds[cid])) > SILENCE_LIMIT_S:
+        if cid in seconds and (wait := longest_silence(cell, seconds[cid])) > limit:
             first = source(cell).strip().splitlines()[0] if source(cell).strip() else ""
             out.append({"cell": index, "id": cid, "seconds": seconds[cid], "silent_s": round(wait, 1),
                         "first_line": first[:70]})

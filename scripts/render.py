@@ -93,6 +93,23 @@ def write_readme_costs() -> None:
     readme.write_text(notebooks.readme_with_costs(readme.read_text(encoding="utf-8")), encoding="utf-8")
 
 
+BUDGETS = ROOT / "benchmarks" / "budgets-small.md"
+
+
+def write_budgets() -> None:
+    """Every committed render's time scaled to the slowest machine we know, beside its budget (never a test)."""
+    import statistics
+
+    from budgets import committed, table
+
+    stats = committed(notebooks.paths(ROOT / "notebooks"))
+    speeds = [s["gflops"] for s in stats.values() if "gflops" in s] or [notebooks.REFERENCE_GFLOPS]
+    lines = ["# Budgets at small: the committed renders", "", "Written by make render from each notebook's stamp; "
+             "the longest silent wait counts only cells over 10 s (those stamped).", "",
+             *table(stats, statistics.median(speeds), "small", "Each row scaled by the speed of its own render")]
+    BUDGETS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     targets = [Path(p) for p in sys.argv[1:]] or notebooks.paths(ROOT / "notebooks")
     for path in targets:
@@ -102,7 +119,8 @@ def main() -> None:
             print(f"    {name} = {value:g}")
     write_companion()
     write_readme_costs()
-    print(f"wrote {COMPANION.relative_to(ROOT)} and the times and memory in README.md")
+    write_budgets()
+    print(f"wrote {COMPANION.relative_to(ROOT)}, the times and memory in README.md and {BUDGETS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

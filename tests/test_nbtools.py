@@ -77,3 +77,11 @@ def test_readme_costs_add_the_time_on_the_reference_machine():
     stamp = {"seconds": 100.0, "peak_rss_mb": 700}
     assert notebooks.readme_costs(stamp) == ("100 s", "700 MB")
     assert notebooks.readme_costs(stamp | {"matmul_gflops": 2 * notebooks.REFERENCE_GFLOPS})[0] == "100 s (200 s)"
+
+
+def test_committed_renders_carry_what_the_budget_table_needs():
+    import budgets
+
+    stats = budgets.committed(notebooks.paths())
+    assert list(stats) == [p.name for p in notebooks.paths()], "a notebook has no render stamp: run make render"
+    assert all(s["gflops"] > 0 and s["seconds"] > 0 and s["silent_s"] >= 0 for s in stats.values())
