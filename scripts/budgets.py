@@ -54,10 +54,11 @@ def scaled(seconds: float, gflops: float) -> float:
     return seconds * gflops / REFERENCE_GFLOPS
 
 
-def table(stats: dict[str, dict], gflops: float, scale: str, note: str = "") -> list[str]:
+def table(stats: dict[str, dict], gflops: float, scale: str, note: str = "", compare: bool = True) -> list[str]:
     """Markdown lines: each notebook's time here, scaled to the reference machine, and its budget.
 
     A row may carry its own ``gflops`` (a committed render's machine); the others use ``gflops``.
+    ``compare=False`` leaves out the budget: times measured beside other work are not a notebook's own.
     """
     head = (f"This machine: {gflops:.0f} GFLOP/s (float32 matmul 1024, 2 threads, best of 10); reference "
             f"{REFERENCE_GFLOPS:.0f} GFLOP/s, so times × {gflops / REFERENCE_GFLOPS:.2f} there.")
@@ -76,6 +77,9 @@ def table(stats: dict[str, dict], gflops: float, scale: str, note: str = "") -> 
                      f"{'OVER' if name in over_budget({name: s}, gflops, scale) else 'ok'} |")
         total, total_there = total + s["seconds"], total_there + there
     lines.append(f"| all | {total:.0f} s | | {total_there:.0f} s | | | |")
+    if not compare:  # keep notebook, here, on the reference
+        lines = lines[:2] + ["| " + " | ".join(row.strip("|").split("|")[i].strip() for i in (0, 1, 3)) + " |"
+                             for row in lines[2:]]
     return lines
 
 

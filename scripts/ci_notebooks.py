@@ -198,9 +198,10 @@ def pytest_terminal_summary(terminalreporter) -> None:
     gflops = budgets.matmul_gflops()
     terminalreporter.section("notebooks at ci: measured, never tested (make budgets compares them with budgets)")
     workers = terminalreporter.config.getoption("numprocesses", None) or 1
-    note = f"Under make test: {workers} kernel(s) side by side, one torch thread each, a zoo shared by the run"
+    note = (f"Under make test: {workers} kernel(s) side by side, one torch thread each, a zoo shared by the run, "
+            "so no budget is compared here (make budgets runs each notebook alone)")
     for line in budgets.table({name: {"seconds": s} for name, s in sorted(NOTEBOOK_SECONDS.items())}, gflops,
-                              "ci", note=note):
+                              "ci", note=note, compare=False):
         terminalreporter.write_line(line)
 
 

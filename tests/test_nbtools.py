@@ -68,6 +68,7 @@ def test_budgets_scale_times_to_the_reference_machine_and_flag_what_is_over():
     assert budgets.over_budget(stats, fast, "ci") == ["06_b.ipynb", "08_c.ipynb"]  # 60 s > 45 s; 12 s silent > 10
     assert budgets.over_budget(stats, budgets.REFERENCE_GFLOPS, "ci") == []
     assert budgets.budget("06_b.ipynb", "small") == 480 and budgets.budget("05_a.ipynb", "small") == 300
+    assert budgets.table(stats, fast, "ci", compare=False)[2] == "| notebook | here | on the reference |"
     lines = budgets.table(stats, fast, "ci")
     assert "times × 2.00 there" in lines[0] and any("| 06_b.ipynb | 30.0 s | 900 MB | 60 s | 45 s | – | OVER |" == x
                                                      for x in lines)
