@@ -136,8 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         stats[path.name] = measure(path, args.scale)
         print(f"{path.name}: {stats[path.name]['seconds']} s", flush=True)
     gflops = (gflops + matmul_gflops()) / 2  # before and after: the machine's speed can drift during the run
-    lines = [f"# Budgets at {args.scale}", "", *table(stats, gflops, args.scale, "One notebook at a time, all "
-             "cores, an empty zoo (a first visit)")]
+    from lbdlutils.device import available_cpus
+
+    lines = [f"# Budgets at {args.scale}", "", *table(stats, gflops, args.scale, "One notebook at a time on the "
+             f"{available_cpus()} usable CPU(s), an empty zoo (a first visit)")]
     print("\n".join(lines))
     if args.out:
         args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
