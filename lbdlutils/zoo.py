@@ -95,9 +95,10 @@ def _build_python_large(c: Corpus, scale: str) -> nn.Module:
 
 
 def _fit_python_large(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str, Any]:
-    steps = _scale.pick(ci=60, small=2000, full=8000, scale=scale)
+    steps = _scale.pick(ci=200, small=2000, full=8000, scale=scale)
+    lr = _scale.pick(ci=6e-3, small=2e-3, full=2e-3, scale=scale)  # ci: the small model takes a larger step
     evals = _scale.pick(ci=2, small=10, full=10, scale=scale)  # each one a pass over held-out text: few at ci
-    return train.train_lm(model, c.train_ids, steps=steps, batch=16, lr=2e-3, val_ids=c.val_ids, evals=evals,
+    return train.train_lm(model, c.train_ids, steps=steps, batch=16, lr=lr, val_ids=c.val_ids, evals=evals,
                           seed=seed, live=False, desc="larger GPT on Python source")
 
 
