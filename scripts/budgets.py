@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import nbtools as notebooks
@@ -30,17 +29,14 @@ def matmul_gflops(n: int = 1024, threads: int = 2, repeats: int = 10) -> float:
     """This machine's float32 matmul speed: an n×n product on ``threads`` threads, best of ``repeats``."""
     import torch
 
+    from lbdlutils.bench import matmul_timing
+
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    a @ b  # warm-up: the first product pays for allocation and thread start
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - start)
-    torch.set_num_threads(before)
-    return 2 * n**3 / best / 1e9
+    try:
+        return 2 * n**3 / matmul_timing(n, repeats=repeats).best / 1e9
+    finally:
+        torch.set_num_threads(before)
 
 
 def budget(name: str, scale: str) -> float:

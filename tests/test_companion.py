@@ -30,11 +30,9 @@ def test_companion_index_matches_the_notebooks():
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """lbdlutils installed as a wheel would be (no link back to this repository), in a folder of its own."""
-    target = tmp_path_factory.mktemp("install") / "site"
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                           "--target", str(target), str(ROOT)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return target
+    import ci_notebooks
+
+    return ci_notebooks.install(tmp_path_factory.mktemp("install"))
 
 
 def test_index_loads_from_a_non_editable_install(installed, tmp_path):
