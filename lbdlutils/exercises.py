@@ -16,21 +16,23 @@ import torch
 from .checks import record
 
 Check = Callable[[Any], "str | None"]  # None when right, else what is wrong, in words
+NOT_DONE = "not done yet: replace the line that raises NotImplementedError with your code"
 
 
 def exercise(name: str, answer: Any, check: Check, *, solution: bool = False) -> None:
     """Run ``check(answer)``; print ✓ or what is wrong. With ``solution=True`` a rejection raises."""
     if not callable(check):
         raise TypeError(f"exercise {name!r}: check must be a function answer -> None or a message")
+    stub = False
     try:
         problem = check(answer)
     except NotImplementedError:
-        problem = "not done yet: replace the line that raises NotImplementedError with your code"
+        problem, stub = NOT_DONE, True
     except Exception as err:  # the reader's code failed: say how, don't stop the notebook
         problem = f"your code raised {type(err).__name__}: {err}"
     ok = problem is None
     record(f"exercise: {name} ({'solution' if solution else 'your answer'})", float(ok), exercise=name,
-           role="solution" if solution else "attempt", **({"passed": ok} if solution else {}))
+           role="solution" if solution else "attempt", **({"passed": ok} if solution else {"stub": stub}))
     if solution and not ok:
         raise AssertionError(f"the solution of exercise {name!r} is rejected by its own checker: {problem}")
     print(f"✓ {name}: correct" if ok else f"✗ {name}: {problem}")

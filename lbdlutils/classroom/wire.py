@@ -1,0 +1,141 @@
+"""Plain data across the wall: what the grader and a submission's process send each other.
+
+Only data crosses, never code or objects: None, booleans, numbers, strings, lists, tuples, sets,
+dicts, tensors and arrays (their bytes, dtype and shape). So an answer whose ``__eq__`` always says
+yes, or a tensor subclass that lies, arrives on the grader's side as the plain values it holds. The
+reader refuses anything else, anything too deep or too large, in words. Messages are JSON framed
+by their length.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import struct
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+import numpy as np
+import torch
+
+MAX_BYTES = 256 << 20  # one message: far above any exercise's inputs or answer
+MAX_DEPTH = 32
+_DTYPES = {str(d).removeprefix("torch."): d for d in (
+    torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.int64, torch.int32, torch.int16,
+    torch.int8, torch.uint8, torch.bool, torch.complex64, torch.complex128)}
+
+
+class WireError(ValueError):
+    """A value that cannot cross, or a message that is not one of ours."""
+
+
+def encode(value: Any, depth: int = 0) -> Any:
+    """``value`` as JSON-ready data, or WireError naming what cannot cross."""
+    if depth > MAX_DEPTH:
+        raise WireError(f"nested deeper than {MAX_DEPTH} levels")
+    if value is None or type(value) in (bool, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        x = float(value)
+        return x if math.isfinite(x) else {"float": repr(x)}
+    if isinstance(value, torch.Tensor):
+        with torch._C.DisableTorchFunction():
+            plain = torch.Tensor.contiguous(torch.Tensor.cpu(torch.Tensor.detach(value)))
+        if str(plain.dtype).removeprefix("torch.") not in _DTYPES:
+            raise WireError(f"a tensor of dtype {plain.dtype}")
+        raw = plain.reshape(-1).view(torch.uint8).numpy().tobytes() if plain.numel() else b""
+        return {"tensor": str(plain.dtype).removeprefix("torch."), "shape": list(plain.shape),
+                "data": base64.b64encode(raw).decode()}
+    if isinstance(value, np.ndarray):
+        return {"ndarray": encode(torch.from_numpy(np.ascontiguousarray(value)), depth + 1)}
+    if isinstance(value, list | tuple | set | frozenset):
+        kind = "tuple" if isinstance(value, tuple) else "set" if isinstance(value, set | frozenset) else "list"
+        items = [encode(v, depth + 1) for v in (sorted(value, key=repr) if kind == "set" else value)]
+        return items if kind == "list" else {kind: items}
+    if isinstance(value, dict):
+        return {"dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    raise WireError(f"a {type(value).__name__}, which the grader does not read (it reads numbers, strings, "
+                    "tensors, arrays, and lists, tuples, sets and dicts of them)")
+
+
+def decode(data: Any, depth: int = 0) -> Any:
+    """The plain value that ``data`` (from :func:`encode`, or from anyone) describes; WireError if none."""
+    if depth > MAX_DEPTH:
+        raise WireError(f"nested deeper than {MAX_DEPTH} levels")
+    if data is None or type(data) in (bool, int, float, str):
+        return data
+    if type(data) is list:
+        return [decode(v, depth + 1) for v in data]
+    if type(data) is dict and "tensor" in data:
+        return _tensor(data)
+    if type(data) is not dict or len(data) != 1:
+        raise WireError(f"unexpected data: {type(data).__name__}")
+    (kind, inner), = data.items()
+    if kind == "float" and inner in ("nan", "inf", "-inf"):
+        return float(inner)
+    if kind == "ndarray":
+        return _tensor(inner).numpy()
+    if kind in ("tuple", "set") and type(inner) is list:
+        items = [decode(v, depth + 1) for v in inner]
+        try:
+            return tuple(items) if kind == "tuple" else set(items)
+        except TypeError as err:
+            raise WireError(f"a set of unhashable items: {err}") from None
+    if kind == "dict" and type(inner) is list and all(type(p) is list and len(p) == 2 for p in inner):
+        try:
+            return {decode(k, depth + 1): decode(v, depth + 1) for k, v in inner}
+        except TypeError as err:
+            raise WireError(f"a dict with unhashable keys: {err}") from None
+    raise WireError(f"unexpected data: {kind}")
+
+
+def _tensor(data: Any) -> torch.Tensor:
+    if type(data) is not dict or set(data) != {"tensor", "shape", "data"} or data["tensor"] not in _DTYPES:
+        raise WireError("a malformed tensor")
+    dtype, shape = _DTYPES[data["tensor"]], data["shape"]
+    if type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape) or type(data["data"]) is not str:
+        raise WireError("a malformed tensor shape")
+    raw = base64.b64decode(data["data"], validate=True)
+    if len(raw) != math.prod(shape) * dtype.itemsize:
+        raise WireError(f"a tensor of shape {shape} with {len(raw)} bytes")
+    flat = torch.frombuffer(bytearray(raw), dtype=dtype) if raw else torch.empty(0, dtype=dtype)
+    return flat.reshape(shape).clone()
+
+
+def frame(message: dict[str, Any]) -> bytes:
+    """One message as bytes: its length, then its JSON."""
+    body = json.dumps(message).encode()
+    if len(body) > MAX_BYTES:
+        raise WireError(f"a message of {len(body) >> 20} MB, above the {MAX_BYTES >> 20} MB allowed")
+    return struct.pack(">Q", len(body)) + body
+
+
+def send(stream: BinaryIO, message: dict[str, Any]) -> None:
+    """Write one message to ``stream``."""
+    stream.write(frame(message))
+    stream.flush()
+
+
+def receive(read: Callable[[int], bytes]) -> dict[str, Any]:
+    """Read one message with ``read(n)``; EOFError when the other side has gone, WireError when it is no message."""
+    head = read(8)
+    if len(head) < 8:
+        raise EOFError("the other process closed the pipe")
+    (size,) = struct.unpack(">Q", head)
+    if size > MAX_BYTES:
+        raise WireError(f"a message announced at {size} bytes, above the {MAX_BYTES} allowed")
+    body = read(size)
+    if len(body) < size:
+        raise EOFError("the other process closed the pipe in the middle of a message")
+    try:
+        message = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise WireError(f"not JSON: {err}") from None
+    if type(message) is not dict:
+        raise WireError("a message that is not a JSON object")
+    return message
