@@ -7,10 +7,12 @@ Writes under OUT:
 - ``jupyter/kernels/lbdl-ci/kernel.json``: this Python, with ``site/`` first on its path, one torch thread
   (two kernels run side by side on two cores without fighting), headless, and a zoo shared by the run;
 - ``order.txt``: the copies, longest first, for pytest's command line;
-- ``notebooks/NN_title.ipynb``: each notebook with papermill's injected parameters (``SCALE = "ci"``,
-  ``SEED = 0``), a first cell that sends its checks to ``metrics/NN_title.jsonl``, and a last cell
-  that checks what the run recorded (:func:`check_run`). Chapter 1 runs twice in one kernel, and
-  the second pass must repeat the first's numbers (Run All twice, and seeding).
+- ``notebooks/NN_title.ipynb``: each notebook's student edition (``make student``: no solution, every
+  exercise a stub) with papermill's injected parameters (``SCALE = "ci"``, ``SEED = 0``), then the
+  solution cells, a first cell that sends its checks to ``metrics/NN_title.jsonl``, and a last cell
+  that checks what the run recorded (:func:`check_run`): each stub said "not done yet", each solution
+  passed. Chapter 1 runs twice in one kernel, and the second pass must repeat the first's numbers
+  (Run All twice, and seeding).
 
 Then ``pytest -p ci_notebooks --nbval-lax --nbval-kernel-name lbdl-ci OUT/notebooks`` (with
 ``JUPYTER_PATH=OUT/jupyter`` and this folder on ``PYTHONPATH``) executes each copy once, cell by cell:
@@ -73,6 +75,8 @@ def check_records(records: list[dict[str, Any]], notebook: str, expected: list[s
         roles = {r["role"]: r["value"] for r in records if r.get("exercise") == name}
         if roles != {"attempt": 0.0, "solution": 1.0}:
             problems.append(f"exercise {name!r}: stub and solution gave {roles}, expected attempt 0, solution 1")
+        elif not all(r.get("stub") for r in records if r.get("exercise") == name and r["role"] == "attempt"):
+            problems.append(f"exercise {name!r}: the student edition's stub did not say 'not done yet'")
     if passes > 1:
         problems += _compare_passes(records, passes)
     return problems
@@ -127,16 +131,21 @@ def prepare_notebook(path: Path, out: Path) -> Path:
     """The copy of ``path`` that make test runs: parameters injected, metrics sent to a file, a checking last cell."""
     import papermill as pm
 
+    from lbdlutils.classroom import student
+
     target = out / "notebooks" / path.name
     metrics = out / "metrics" / f"{path.stem}.jsonl"
     for folder in (target.parent, metrics.parent):
         folder.mkdir(parents=True, exist_ok=True)
     pm.execute_notebook(str(path), str(target), parameters={"SCALE": SCALE, "SEED": SEED}, prepare_only=True,
                         progress_bar=False, log_output=False)
-    nb = notebooks.read(target)
-    expected = expected_metric_names(nb)
+    teacher = notebooks.read(target)
+    expected = expected_metric_names(teacher)
     passes = 2 if path.name in TWICE else 1
-    cells = nb["cells"]
+    # the student edition, top to bottom, then the solutions: what students run, and the solutions checked
+    nb = student.edition(teacher, clear_outputs=True, source=path.name)
+    solutions = [c for c in teacher["cells"] if "solution" in c.get("metadata", {}).get("tags", [])]
+    cells = nb["cells"] + [{**c, "outputs": [], "execution_count": None} for c in solutions]
     for cell in cells:
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None

@@ -132,6 +132,8 @@ def companion_entry(path: Path) -> dict[str, Any]:
                              "cells": [], "figures": []}
     section = ""
     for index, cell in enumerate(nb["cells"]):
+        if "solution" in cell.get("metadata", {}).get("tags", []):
+            continue  # the package ships this index to students: nothing of a solution in it
         text, cid = source(cell), cell.get("id", str(index))
         if cell.get("cell_type") == "markdown":
             for hashes, title in HEADING.findall(text):

@@ -25,6 +25,7 @@ def test_companion_index_matches_the_notebooks():
     assert [f["number"] for f in ch5["figures"]] == [f"5.{i}" for i in range(1, 10)]
     assert any(h["text"].startswith("5.3 Attention") for h in ch5["headings"])
     assert any("exercise" in c["tags"] for c in ch5["cells"]) and ch5["metrics"]
+    assert not any("solution" in c["tags"] for e in committed["notebooks"] for c in e["cells"])
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +47,13 @@ def test_index_loads_from_a_non_editable_install(installed, tmp_path):
     file, figures, count = run.stdout.split()
     assert file == "05_architectures.ipynb" and int(figures) == 9 and int(count) == len(notebooks.paths())
     assert not (target / "notebooks").exists()
+
+
+def test_classroom_commands_work_from_a_plain_install(installed, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    run = subprocess.run([sys.executable, "-m", "lbdlutils.classroom", "student", "--out", str(tmp_path / "s")],
+                         capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [p.name for p in notebooks.paths()]
+    assert sorted(p.name for p in (installed / "lbdlutils" / "notebooks").glob("*.ipynb")) == \
+        [p.name for p in notebooks.paths()], "the package ships the teacher's notebooks (the grader's checkers)"

@@ -21,7 +21,7 @@ def rec(name: str, value: float = 1.0, **extra) -> dict:
 
 
 GOOD = [rec("loss", 0.1, passed=True, at_most=0.5), rec("a measurement", 3.0),
-        rec("exercise: 1.1 (your answer)", 0.0, exercise="1.1", role="attempt"),
+        rec("exercise: 1.1 (your answer)", 0.0, exercise="1.1", role="attempt", stub=True),
         rec("exercise: 1.1 (solution)", 1.0, exercise="1.1", role="solution")]
 
 
@@ -37,6 +37,7 @@ def test_a_good_run_passes():
     (GOOD, ["loss", "accuracy"], "never ran: ['accuracy']"),
     ([*GOOD[:2], {**GOOD[2], "value": 1.0}, GOOD[3]], ["loss"], "exercise '1.1'"),  # the stub passes its checker
     (GOOD[:3], ["loss"], "exercise '1.1'"),  # the solution never ran
+    ([*GOOD[:2], {**GOOD[2], "stub": False}, GOOD[3]], ["loss"], "did not say 'not done yet'"),  # it raised instead
 ])
 def test_each_rule_can_fail(broken, expected, says):
     problems = ci_notebooks.check_records(broken, "01_x", expected)
@@ -78,6 +79,11 @@ def test_prepared_copy_injects_parameters_and_checks_last(prepared):
     assert not [c for c in code if c["outputs"] or c["execution_count"]], "a prepared copy starts without outputs"
     ids = [c["id"] for c in nb["cells"]]
     assert len(ids) == len(set(ids)), "cell ids must stay unique when a notebook runs twice"
+    # the student edition runs top to bottom, then the solutions: in each pass, every solution after every stub
+    tags = [c["metadata"].get("tags", []) for c in code]
+    first_solution = next(k for k, t in enumerate(tags) if "solution" in t)
+    last_stub = max(k for k, t in enumerate(tags[:len(tags) // 2]) if "exercise" in t)
+    assert last_stub < first_solution and any("student-note" in c["metadata"].get("tags", []) for c in nb["cells"])
 
 
 def test_the_kernel_imports_the_install_with_one_thread(tmp_path):

@@ -2,10 +2,11 @@
 
     python -m lbdlutils.classroom.chapter JOB.json RESULTS.json
 
-The job (written by :mod:`.grader`) names the teacher's notebook, the submissions' answer cells,
-the limits and the work folder. This process rebuilds the checkers from the teacher's notebook,
-runs each solution through them (a solution rejected stops the run: the grader itself is wrong),
-then grades every submission, a few side by side, each in its own walled process.
+The job (written by :mod:`.grader`) names, per chapter, the teacher's notebook and the submissions'
+answer cells, with the limits and the work folder. For each chapter this process rebuilds the
+checkers from the teacher's notebook, runs each solution through them (a solution rejected stops
+the run: the grader itself is wrong), then grades every submission, a few side by side, each in a
+walled process of its own forked by :mod:`.runner`'s server.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 import lbdlutils
 
 from . import notebooks
-from .reference import Student, grade
+from .reference import Student, Zygote, grade
 
 
 def checkers(nb: dict[str, Any], log: Path) -> dict[str, Any]:
@@ -44,10 +45,19 @@ def checkers(nb: dict[str, Any], log: Path) -> dict[str, Any]:
     return namespace
 
 
-def run(job: dict[str, Any]) -> dict[str, Any]:
-    """Grade every submission of the job; per student, per exercise, (points, feedback)."""
-    nb = notebooks.read(Path(job["notebook"]))
+def run(job: dict[str, Any]) -> list[dict[str, Any]]:
+    """Grade every submission of every chapter of the job: per chapter, per student, per exercise, (points, said)."""
     work = Path(job["work"])
+    zygote = Zygote(Path(job["lib"]), work / "fork-server.log")  # imports while the first checkers are rebuilt
+    try:
+        return [chapter(part, zygote, work, job) for part in job["chapters"]]
+    finally:
+        zygote.close()
+
+
+def chapter(part: dict[str, Any], zygote: Zygote, work: Path, job: dict[str, Any]) -> dict[str, Any]:
+    """One chapter's checkers, then its submissions, a few side by side."""
+    nb = notebooks.read(Path(part["notebook"]))
     namespace = checkers(nb, work / "teacher.log")
     found = notebooks.exercises(nb)
     setup = notebooks.setup_code(nb)
@@ -56,20 +66,17 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     def one(sub: dict[str, Any]) -> dict[str, Any]:
         if sub.get("problem"):
             return {ex.name: [0, sub["problem"]] for ex in found}
-        student = Student(work / sub["folder"], Path(job["lib"]), setup, sub["cells"], limits)
+        student = Student(work / sub["folder"], zygote, setup, sub["cells"], limits)
         try:
-            out = {}
-            for ex in found:
-                ok, said = grade(student, ex.name, ex.answer, eval(ex.check, namespace), limits["exercise"])
-                out[ex.name] = [1 if ok else 0, said]
-            return out
+            return {ex.name: [int(ok), said] for ex in found
+                    for ok, said in [grade(student, ex.answer, eval(ex.check, namespace), limits["exercise"])]}
         finally:
             student.stop()
 
     with ThreadPoolExecutor(max_workers=max(1, int(job.get("jobs", 1)))) as pool:
-        graded = list(pool.map(one, job["submissions"]))
+        graded = list(pool.map(one, part["submissions"]))
     return {"exercises": [ex.name for ex in found],
-            "students": {sub["student"]: g for sub, g in zip(job["submissions"], graded)}}
+            "students": {sub["student"]: g for sub, g in zip(part["submissions"], graded)}}
 
 
 if __name__ == "__main__":

@@ -60,9 +60,9 @@ def library_copy(folder: Path) -> Path:
     return folder
 
 
-def grade_chapter(chapter: Path, subs: list[dict[str, Any]], work: Path, lib: Path, args: Any) -> dict[str, Any]:
-    """Run one chapter's grading process and read its results."""
-    job = {"notebook": str(chapter), "submissions": subs, "work": str(work), "lib": str(lib), "jobs": args.jobs,
+def grade_chapters(parts: list[dict[str, Any]], work: Path, lib: Path, args: Any) -> list[dict[str, Any]]:
+    """Run the grading process over every chapter and read its results."""
+    job = {"chapters": parts, "work": str(work), "lib": str(lib), "jobs": args.jobs,
            "limits": {"exercise": args.time_limit, "setup": args.setup_limit, "memory": args.memory_gb * 2**30}}
     (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
     env = {**os.environ, "MPLBACKEND": "Agg", "LBDL_THREADS": "1", "LBDL_HEADLESS": "1",
@@ -71,8 +71,7 @@ def grade_chapter(chapter: Path, subs: list[dict[str, Any]], work: Path, lib: Pa
     done = subprocess.run([sys.executable, "-m", "lbdlutils.classroom.chapter", str(work / "job.json"),
                            str(work / "results.json")], env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise SystemExit(f"grading {chapter.name} failed in the teacher's process (not a student's fault):\n"
-                         f"{done.stderr[-3000:]}")
+        raise SystemExit(f"lbdl-grade: the teacher's process failed (not a student's fault):\n{done.stderr[-3000:]}")
     return json.loads((work / "results.json").read_text(encoding="utf-8"))
 
 
@@ -146,10 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     columns = []
     with tempfile.TemporaryDirectory(prefix="lbdl-grade-") as tmp:
         lib = library_copy(Path(tmp) / "lib")
-        for chapter, subs in sorted(groups.items()):
-            work = Path(tmp) / f"chapter{chapter:02d}"
-            work.mkdir()
-            graded = grade_chapter(teacher[chapter], subs, work, lib, args)
+        parts = [{"notebook": str(teacher[c]), "submissions": subs} for c, subs in sorted(groups.items())]
+        for graded in grade_chapters(parts, Path(tmp), lib, args):
             columns += graded["exercises"]
             results |= graded["students"]
     args.out.mkdir(parents=True, exist_ok=True)

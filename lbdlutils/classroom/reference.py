@@ -9,10 +9,12 @@ plain data comes back (:mod:`.wire`). Time, memory and a process that dies cost 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -25,41 +27,90 @@ class Stop(BaseException):  # noqa: N818 - not an Exception: a checker's `except
     """The student's process is gone or out of time: the exercise is lost, and the process replaced."""
 
 
+class Zygote:
+    """The fork server of :mod:`.runner`: one import of torch, then a fresh process per submission."""
+
+    def __init__(self, lib: Path, log: Path):
+        self.lib, self.lock = lib, threading.Lock()
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(lib), "OMP_NUM_THREADS": "1",
+               "LBDL_THREADS": "1", "LBDL_HEADLESS": "1", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
+               "HOME": str(log.parent), "MPLCONFIGDIR": str(log.parent)}
+        with open(log, "ab") as err:
+            self.proc = subprocess.Popen([sys.executable, "-s", "-c", runner.BOOTSTRAP, str(lib)], env=env,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                                         cwd=log.parent, start_new_session=True)
+        self.ready = False
+
+    def fork(self, request: dict[str, Any]) -> int:
+        """The pid of a new process for one submission, whose pipes are the FIFOs the request names."""
+        with self.lock:
+            if not self.ready:
+                self.ready = wire.receive(self.proc.stdout.read).get("ready", False)
+            wire.send(self.proc.stdin, request)
+            return int(wire.receive(self.proc.stdout.read)["pid"])
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
 class Student:
     """One submission's process: started lazily, asked for calls, replaced when it dies or hangs."""
 
-    def __init__(self, folder: Path, lib: Path, setup: list[str], cells: list[str], limits: dict[str, float]):
-        self.folder, self.lib, self.setup, self.cells, self.limits = folder, lib, setup, cells, limits
-        self.proc: subprocess.Popen | None = None
+    def __init__(self, folder: Path, zygote: Zygote, setup: list[str], cells: list[str], limits: dict[str, float]):
+        self.folder, self.zygote, self.setup, self.cells, self.limits = folder, zygote, setup, cells, limits
+        self.pid: int | None = None
         self.problems: list[str] = []
         self.broken: str | None = None  # why the cells could not be run: every exercise then says so
-
-    def _env(self) -> dict[str, str]:
-        f = str(self.folder)
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(self.lib), "HOME": f,
-                "TMPDIR": f, "MPLCONFIGDIR": f, "OMP_NUM_THREADS": "1", "LBDL_THREADS": "1",
-                "LBDL_HEADLESS": "1", "LBDL_CACHE": f, "PYTHONDONTWRITEBYTECODE": "1"}
+        self.starts = 0
+        self.rfd: int | None = None
+        self.wfd: int | None = None
 
     def start(self) -> None:
         if self.broken:
             raise Stop(self.broken)
+        self.starts += 1
         self.folder.mkdir(parents=True, exist_ok=True)
+        fifos = {k: self.folder / f".{k}-{self.starts}" for k in ("to_child", "from_child")}
+        for path in fifos.values():
+            os.mkfifo(path, 0o600)
+        self.rfd = os.open(fifos["from_child"], os.O_RDONLY | os.O_NONBLOCK)
         cpu = int(self.limits["setup"] + 4 * self.limits["exercise"] * self.limits["exercises"]) + 10
-        cmd = [sys.executable, "-s", "-c", runner.BOOTSTRAP, str(self.folder), str(self.lib),
-               str(int(self.limits["memory"])), str(cpu)]
-        with open(self.folder / "stderr.log", "ab") as err:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
-                                         cwd=self.folder, env=self._env(), start_new_session=True)
-        os.set_blocking(self.proc.stdin.fileno(), False)
+        limits = {"memory": int(self.limits["memory"]), "cpu": cpu}
+        self.pid = self.zygote.fork({"folder": str(self.folder), "limits": limits, **{k: str(v) for k, v in fifos.items()}})
         deadline = time.monotonic() + self.limits["setup"]
+        while True:
+            try:
+                self.wfd = os.open(fifos["to_child"], os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError:  # ENXIO: the child has not opened its end yet
+                if time.monotonic() > deadline:
+                    raise Stop("the process for your code did not start") from None
+                time.sleep(0.005)
         self._send({"setup": self.setup, "cells": self.cells}, deadline)
         reply = self._receive(deadline, "running your exercise cells")
         if not reply.get("ready"):
             raise Stop("your exercise cells could not be run")
-        self.walls, self.problems = reply.get("walls"), [str(p) for p in reply.get("problems", [])][:20]
+        self.walls, self.problems = reply.get("walls"), [p for p in reply.get("problems", []) if isinstance(p, dict)]
+
+    def problems_of(self, answer: str) -> str:
+        """What went wrong, when the cells ran, in the lines that define ``answer`` (or in the set-up)."""
+        said = [str(p.get("text")) for p in self.problems
+                if answer in p.get("names", []) or str(p.get("text", "")).startswith("the chapter")]
+        return "".join(f"; {text}" for text in said[:3])
+
+    def ensure_started(self) -> None:
+        """Start the process if none runs; a start that fails is remembered, and said for every exercise."""
+        if self.pid is None:
+            try:
+                self.start()
+            except Stop as err:
+                self.broken = str(err)
+                self.stop()
+                raise
 
     def _send(self, message: dict[str, Any], deadline: float) -> None:
-        data, fd = wire.frame(message), self.proc.stdin.fileno()
+        data, fd = wire.frame(message), self.wfd
         while data:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([], [fd], [], left)[1]:
@@ -70,7 +121,7 @@ class Student:
                 raise Stop(self._gone()) from None
 
     def _receive(self, deadline: float, doing: str) -> dict[str, Any]:
-        fd = self.proc.stdout.fileno()
+        fd = self.rfd
 
         def read(n: int) -> bytes:
             buf = b""
@@ -93,18 +144,11 @@ class Student:
             raise Stop(f"your process sent something that is not an answer ({err})") from None
 
     def _gone(self) -> str:
-        code = self.proc.wait(timeout=5) if self.proc else None
-        why = {-9: " (killed: CPU time or memory limit)", -24: " (CPU time limit)"}.get(code, "")
-        return f"your code ended the process that ran it (exit status {code}{why})"
+        return "your code ended the process that ran it (an exit, a crash, or its CPU time limit)"
 
     def call(self, name: str, args: tuple, kwargs: dict[str, Any], deadline: float) -> Any:
         """The student's ``name(*args, **kwargs)``, as plain data, or an exception that says what happened."""
-        if self.proc is None:
-            try:
-                self.start()
-            except Stop as err:
-                self.broken = str(err)
-                raise
+        self.ensure_started()
         self._send({"call": name, "args": wire.encode(list(args)), "kwargs": wire.encode(kwargs)}, deadline)
         reply = self._receive(deadline, "your function")
         if "value" in reply:
@@ -119,13 +163,16 @@ class Student:
         raise Answered(str(reply.get("missing") or reply.get("unreadable") or "no answer"), missing="missing" in reply)
 
     def stop(self) -> None:
-        if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, 9)
-            except ProcessLookupError:
-                pass
-            self.proc.wait()
-            self.proc = None
+        """Kill the process and whatever it started in its session."""
+        if self.pid is not None:
+            for kill in (os.killpg, os.kill):  # the group, and the process if it has not made its group yet
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    kill(self.pid, 9)
+            self.pid = None
+        for fd in (self.rfd, self.wfd):
+            if fd is not None:
+                os.close(fd)
+        self.rfd = self.wfd = None
 
 
 class Answered(BaseException):  # noqa: N818 - the student's function raised, or gave nothing readable
@@ -134,21 +181,20 @@ class Answered(BaseException):  # noqa: N818 - the student's function raised, or
         self.missing = missing
 
 
-def grade(student: Student, name: str, answer: str, check: Any, limit: float) -> tuple[bool, str]:
-    """(correct, what the checker says) for one exercise, the checker running here on the student's answers."""
-    deadline = time.monotonic() + limit
+def grade(student: Student, answer: str, check: Any, limit: float) -> tuple[bool, str]:
+    """(correct, what the checker says) for one exercise, the checker running here on the student's answers.
 
-    def proxy(*args: Any, **kwargs: Any) -> Any:
-        return student.call(answer, args, kwargs, deadline)
-
+    The exercise's time ``limit`` counts from the moment the student's process is ready: the calls
+    and the checker's own work within it.
+    """
     try:
-        problem = check(proxy)
+        student.ensure_started()
+        deadline = time.monotonic() + limit
+        problem = check(lambda *args, **kwargs: student.call(answer, args, kwargs, deadline))
     except NotImplementedError:
-        problem = NOT_DONE
+        problem = NOT_DONE + student.problems_of(answer)
     except Answered as err:
-        problem = str(err)
-        if err.missing and student.problems:
-            problem += "; " + "; ".join(student.problems[:3])
+        problem = str(err) + (student.problems_of(answer) if err.missing else "")
     except Stop as err:
         student.stop()
         problem = str(err)

@@ -1,0 +1,198 @@
+"""The classroom: student editions hold no solution, and the grader scores each submission what it deserves."""
+
+from __future__ import annotations
+
+import csv
+import json
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+import torch
+
+from lbdlutils.classroom import grader, notebooks, sandbox, student, wire
+from lbdlutils.exercises import NOT_DONE
+
+from classroom_cases import solved, write  # noqa: I001 - tests/ is on the path
+
+CHAPTERS = notebooks.chapter_paths()
+WALLED = sandbox.can_isolate()
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name[:2])
+def test_student_edition_holds_no_solution(path):
+    teacher = notebooks.read(path)
+    found = notebooks.exercises(teacher)
+    edition = student.edition(teacher, source=path.name)
+    text = json.dumps(edition, ensure_ascii=False)
+    # a line the chapter itself shows outside its solutions is the chapter's, not a solution's
+    shown = "\n".join(notebooks.source(c) for c in teacher["cells"] if "solution" not in notebooks.tags(c))
+    for ex in found:
+        body = [ln.strip() for ln in notebooks.source(teacher["cells"][ex.solution_cell]).splitlines()]
+        leaked = [ln for ln in body if len(ln) > 12 and not ln.startswith(("lbdl.exercise", "#", ")"))
+                  and ln in text and ln not in shown]
+        assert ex.solution not in text and not leaked, f"{ex.name}: {ex.solution} or its lines {leaked} left"
+        stub_cell = next(c for c in edition["cells"] if c.get("id") == teacher["cells"][ex.cells[-1]].get("id"))
+        assert stub_cell["outputs"] == [{"output_type": "stream", "name": "stdout", "text": f"✗ {ex.name}: {NOT_DONE}\n"}]
+    assert "(solution)" not in text and not any("solution" in notebooks.tags(c) for c in edition["cells"])
+    assert "colab.research.google.com" not in text and "mybinder.org" not in text
+    assert edition["metadata"]["lbdl_classroom"]["exercises"] == [{"name": e.name, "answer": e.answer} for e in found]
+    kept = [c for c in teacher["cells"] if c["cell_type"] == "code" and "solution" not in notebooks.tags(c)]
+    assert sum(c["cell_type"] == "code" for c in edition["cells"]) == len(kept)
+    cleared = student.edition(teacher, clear_outputs=True, source=path.name)
+    assert all(c["outputs"] == [] or c["outputs"][0]["text"].startswith("✗") for c in cleared["cells"]
+               if c["cell_type"] == "code")
+
+
+def test_writing_editions_never_overwrites_a_students_work(tmp_path):
+    written, kept = student.write(tmp_path, CHAPTERS[:2])
+    assert [p.name for p in written] == [p.name for p in CHAPTERS[:2]] and not kept
+    assert student.write(tmp_path, CHAPTERS[:1])[0]  # untouched: written again
+    worked = json.loads(written[0].read_text())
+    worked["cells"][5]["source"] = "my answer"
+    written[0].write_text(json.dumps(worked))
+    assert student.write(tmp_path, CHAPTERS[:1]) == ([], [written[0]])
+    assert json.loads(written[0].read_text())["cells"][5]["source"] == "my answer"
+    assert student.write(tmp_path, CHAPTERS[:1], force=True)[0] == [written[0]]
+
+
+def test_wire_carries_plain_data_only():
+    class Liar(torch.Tensor):
+        def __eq__(self, other):
+            return True
+
+    sent = {"a": (1, 2.5, float("nan")), 3: [True, None, "s", {4, 5}], "t": torch.arange(6.0).reshape(2, 3)}
+    back = wire.decode(json.loads(json.dumps(wire.encode(sent))))
+    assert back["a"][:2] == (1, 2.5) and back["a"][2] != back["a"][2] and back[3] == [True, None, "s", {4, 5}]
+    assert torch.equal(back["t"], sent["t"]) and type(back["t"]) is torch.Tensor
+    lie = wire.decode(wire.encode(torch.zeros(3).as_subclass(Liar)))
+    assert type(lie) is torch.Tensor and not torch.equal(lie, torch.ones(3))
+    with pytest.raises(wire.WireError, match="does not read"):
+        wire.encode(object())
+    for garbage in ({"tensor": "float32", "shape": [2], "data": "AAAA"}, {"eval": "os.system('x')"}, {"a": 1, "b": 2}):
+        with pytest.raises(wire.WireError):
+            wire.decode(garbage)
+
+
+SOLUTION_READER = """
+def perplexity(logits, targets):
+    import json, re
+    for path in {paths!r}:
+        try:
+            cells = json.load(open(path))["cells"]
+        except OSError:
+            continue
+        code = next("".join(c["source"]) for c in cells if "solution" in c["metadata"].get("tags", [])
+                    and "def perplexity_solution" in "".join(c["source"]))
+        scope = {{}}
+        exec(code.split("lbdl.exercise(")[0], globals() | scope, scope)
+        return scope["perplexity_solution"](logits, targets)
+    raise PermissionError("no solution could be read")
+"""
+
+SOCKET_USER = """
+def perplexity(logits, targets):
+    import socket
+    socket.create_connection(("127.0.0.1", {port}), timeout=2).close()  # e.g. to ask a friend's server
+    return (-logits.log_softmax(-1).gather(-1, targets[..., None]).mean()).exp()
+"""
+
+ADVERSARIAL = {  # name: (what it tries, the code added after the stubs, the points it deserves per exercise)
+    "redefines_checker": ("replaces the checkers and lbdl.exercise, leaves the stubs",
+                          {"3.1 perplexity": "check_perplexity = lambda f: None\nlbdl.exercise = lambda *a, **k: "
+                           "print('✓ correct')\nlbdl.exercise('3.1 perplexity', perplexity, check_perplexity)\n"},
+                          [0, 0, 0]),
+    "patches_torch": ("makes torch.allclose and torch.equal always true, at top level and in its answer",
+                      {"3.1 perplexity": "torch.allclose = torch.equal = lambda *a, **k: True\n"
+                       "def perplexity(logits, targets):\n    return torch.tensor(1.0)\n",
+                       "3.2 momentum": "def momentum_step(w, v, grad, lr, mu):\n    torch.allclose = lambda *a, **k: "
+                       "True\n    return w, v\n"},
+                      [0, 0, 0]),
+    "records_success": ("records a passed check and prints ✓ correct, answers nothing",
+                        {"3.1 perplexity": "lbdl.record('exercise: 3.1 perplexity (your answer)', 1.0, passed=True)\n"
+                         "print('✓ 3.1 perplexity: correct')\n"}, [0, 0, 0]),
+    "always_equal": ("returns objects equal to anything",
+                     {"3.1 perplexity": "class Yes(float):\n    def __eq__(self, other):\n        return True\n"
+                      "class AnyThing:\n    __eq__ = lambda self, other: True\n    __float__ = lambda self: 0.0\n"
+                      "def perplexity(logits, targets):\n    return AnyThing()\n"
+                      "def momentum_step(w, v, grad, lr, mu):\n    return AnyThing(), AnyThing()\n"}, [0, 0, 0]),
+    "lying_tensor": ("returns a tensor subclass whose comparisons all say yes",
+                     {"3.1 perplexity": "class Liar(torch.Tensor):\n    @classmethod\n    def __torch_function__(cls, "
+                      "func, types, args=(), kwargs=None):\n        if func.__name__ in ('allclose', 'equal', '__eq__'):\n"
+                      "            return True\n        return super().__torch_function__(func, types, args, kwargs or "
+                      "{})\ndef perplexity(logits, targets):\n    return torch.tensor(0.0).as_subclass(Liar)\n"},
+                     [0, 0, 0]),
+    "loops_forever": ("loops forever in one answer, solves the others", {"3.1 perplexity": "def perplexity(l, t):\n"
+                      "    while True:\n        pass\n"}, [0, 1, 1]),
+    "allocates_10gb": ("allocates 10 GB in one answer, solves the others",
+                       {"3.1 perplexity": "def perplexity(l, t):\n    return torch.empty(10 * 2**30, dtype=torch.uint8)"
+                        ".sum()\n"}, [0, 1, 1]),
+    "exits": ("ends its own process in one answer", {"3.1 perplexity": "import os\ndef perplexity(l, t):\n"
+              "    os._exit(3)\n"}, [0, 1, 1]),
+    "kills_the_grader": ("kills the process that forked it", {"3.1 perplexity": "import os, signal\n"
+                         "def perplexity(l, t):\n    os.kill(os.getppid(), signal.SIGKILL)\n    return l.sum()\n"},
+                         [0, 1, 1]),
+    "syntax_error": ("hands in a cell that does not parse for one answer",
+                     {"3.1 perplexity": "def perplexity(logits, targets)\n    return 1\n"}, [0, 1, 1]),
+}
+
+
+def expected_rows(tmp_path, server_port, canary):
+    """Every submission of the run, written to tmp_path/subs, with the points it deserves."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    expected = {"solution": [1, 1, 1], "stub": [0, 0, 0], "half_done": [1, 0, 1]}
+    write(subs, "solution", solved(3))
+    write(subs, "stub", solved(3, set()))
+    write(subs, "half_done", solved(3, {"3.1 perplexity", "3.3 linear layer backward"}))
+    for name, (_, extra, points) in ADVERSARIAL.items():
+        keep = {"3.2 momentum", "3.3 linear layer backward"} if points == [0, 1, 1] else set()
+        write(subs, name, solved(3, keep, extra))
+    paths = [str(notebooks.teacher_folder() / "03_training.ipynb"), str(Path(notebooks.__file__).parents[1] /
+             "notebooks" / "03_training.ipynb")]
+    write(subs, "reads_solutions", solved(3, set(), {"3.1 perplexity": SOLUTION_READER.format(paths=paths)}))
+    write(subs, "opens_socket", solved(3, {"3.2 momentum", "3.3 linear layer backward"},
+                                       {"3.1 perplexity": SOCKET_USER.format(port=server_port)}))
+    outside = (f"for target in [{str(canary / 'grades.csv')!r}, {str(canary / 'new.txt')!r}, '../../escaped.txt']:\n"
+               "    try:\n        open(target, 'w').write('0')\n    except OSError:\n        pass\n")
+    write(subs, "writes_outside", solved(3, None, {"3.1 perplexity": outside}))
+    write(subs, "empty", {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    write(subs, "not_json", "this is not JSON {")
+    expected |= {"reads_solutions": [0, 0, 0], "opens_socket": [0, 1, 1], "writes_outside": [1, 1, 1],
+                 "empty": [0, 0, 0], "not_json": [0, 0, 0]}
+    return subs, expected | {name: points for name, (_, _, points) in ADVERSARIAL.items()}
+
+
+@pytest.mark.skipif(bool(WALLED), reason=f"no sandbox on this machine: {WALLED}")
+def test_every_submission_scores_what_it_deserves(tmp_path):
+    server, connections = socket.create_server(("127.0.0.1", 0)), []
+    threading.Thread(target=lambda: connections.append(server.accept()), daemon=True).start()
+    canary = tmp_path / "canary"
+    canary.mkdir()
+    (canary / "grades.csv").write_text("teacher's grades")
+    subs, expected = expected_rows(tmp_path, server.getsockname()[1], canary)
+    # unwalled, the solution reader would score: the attack is real
+    assert "def perplexity_solution" in (notebooks.teacher_folder() / "03_training.ipynb").read_text()
+    out = tmp_path / "out"
+    assert grader.main([*map(str, sorted(subs.glob("*.ipynb"))), "--out", str(out), "--chapter", "3",
+                        "--time-limit", "5", "--jobs", "2"]) == 0
+    with open(out / "grades.csv", newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    names = ["3.1 perplexity", "3.2 momentum", "3.3 linear layer backward"]
+    got = {s: [int(rows[s][n]) for n in names] for s in rows}
+    assert got == expected
+    assert all(int(rows[s]["total"]) == sum(p) for s, p in expected.items())
+    feedback = {s: (out / "feedback" / f"{s}.md").read_text() for s in expected}
+    for student_name, phrase in [("loops_forever", "longer than the 5 s"), ("allocates_10gb", "raised RuntimeError"),
+                                 ("exits", "ended the process"), ("syntax_error", "syntax error"),
+                                 ("not_json", "not a notebook"), ("empty", "no exercise cell"),
+                                 ("reads_solutions", "PermissionError"), ("opens_socket", "raised"),
+                                 ("stub", "not done yet"), ("lying_tensor", "values are wrong")]:
+        assert phrase in feedback[student_name], (student_name, feedback[student_name])
+    report = json.loads((out / "results" / "half_done.json").read_text())
+    assert report["score"] == 2 and report["max_score"] == 3 and report["tests"][1]["status"] == "failed"
+    assert connections == [] and (canary / "grades.csv").read_text() == "teacher's grades"
+    assert sorted(p.name for p in canary.iterdir()) == ["grades.csv"]
+    assert not (tmp_path / "escaped.txt").exists()
+    assert grader.main([str(subs / "stub.ipynb"), "--out", str(out), "--chapter", "3"]) == 2  # no silent overwrite
