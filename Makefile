@@ -8,7 +8,8 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 NB     ?= $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: lab test lint unit render nbval budgets reproduce bench browser screenshot binder-check colab-check clean help
+.PHONY: lab test lint unit render nbval budgets reproduce bench browser screenshot binder-check colab-check student \
+	clean help
 
 help:
 	@echo "make lab     set up .venv and open JupyterLab on notebooks/"
@@ -22,6 +23,7 @@ help:
 	@echo "make screenshot    README's screenshot (docs/jupyterlab.png) of a rendered notebook in JupyterLab"
 	@echo "make binder-check  every notebook at small under one CPU, 2 GB and no network, as on Binder"
 	@echo "make colab-check   notebooks at ci in a Colab-like venv (Python 3.12, ipywidgets 7.7.1), installed as on Colab"
+	@echo "make student each chapter's student edition (no solutions) in student/; grade with lbdl-grade (README)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -111,6 +113,10 @@ binder-check: $(VENV)/.test
 COLAB_PYTHON ?= $(HOME)/.pyenv/versions/3.12.1/bin/python
 colab-check: $(VENV)/.test
 	$(PY) scripts/colab_check.py --python $(COLAB_PYTHON) $(NB)
+
+# The classroom: the student editions (README, Teaching). A file a student changed is kept (FORCE=--force).
+student: $(VENV)/.test
+	$(PY) -m lbdlutils.classroom student --out student $(FORCE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from classroom_cases import solved, write  # noqa: I001 - tests/ is on the path
 
 from lbdlutils.classroom import grader, notebooks, sandbox, student, wire
 from lbdlutils.exercises import NOT_DONE
-
-from classroom_cases import solved, write  # noqa: I001 - tests/ is on the path
 
 CHAPTERS = notebooks.chapter_paths()
 WALLED = sandbox.can_isolate()
@@ -33,8 +32,8 @@ def test_student_edition_holds_no_solution(path):
         leaked = [ln for ln in body if len(ln) > 12 and not ln.startswith(("lbdl.exercise", "#", ")"))
                   and ln in text and ln not in shown]
         assert ex.solution not in text and not leaked, f"{ex.name}: {ex.solution} or its lines {leaked} left"
-        stub_cell = next(c for c in edition["cells"] if c.get("id") == teacher["cells"][ex.cells[-1]].get("id"))
-        assert stub_cell["outputs"] == [{"output_type": "stream", "name": "stdout", "text": f"✗ {ex.name}: {NOT_DONE}\n"}]
+        stub = next(c for c in edition["cells"] if c.get("id") == teacher["cells"][ex.cells[-1]].get("id"))
+        assert stub["outputs"] == [{"output_type": "stream", "name": "stdout", "text": f"✗ {ex.name}: {NOT_DONE}\n"}]
     assert "(solution)" not in text and not any("solution" in notebooks.tags(c) for c in edition["cells"])
     assert "colab.research.google.com" not in text and "mybinder.org" not in text
     assert edition["metadata"]["lbdl_classroom"]["exercises"] == [{"name": e.name, "answer": e.answer} for e in found]
@@ -98,6 +97,19 @@ def perplexity(logits, targets):
     return (-logits.log_softmax(-1).gather(-1, targets[..., None]).mean()).exp()
 """
 
+LIAR = """
+class Liar(torch.Tensor):
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if func.__name__ in ("allclose", "equal", "__eq__"):
+            return True
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+def perplexity(logits, targets):
+    return torch.tensor(0.0).as_subclass(Liar)
+"""
+
 ADVERSARIAL = {  # name: (what it tries, the code added after the stubs, the points it deserves per exercise)
     "redefines_checker": ("replaces the checkers and lbdl.exercise, leaves the stubs",
                           {"3.1 perplexity": "check_perplexity = lambda f: None\nlbdl.exercise = lambda *a, **k: "
@@ -117,12 +129,7 @@ ADVERSARIAL = {  # name: (what it tries, the code added after the stubs, the poi
                       "class AnyThing:\n    __eq__ = lambda self, other: True\n    __float__ = lambda self: 0.0\n"
                       "def perplexity(logits, targets):\n    return AnyThing()\n"
                       "def momentum_step(w, v, grad, lr, mu):\n    return AnyThing(), AnyThing()\n"}, [0, 0, 0]),
-    "lying_tensor": ("returns a tensor subclass whose comparisons all say yes",
-                     {"3.1 perplexity": "class Liar(torch.Tensor):\n    @classmethod\n    def __torch_function__(cls, "
-                      "func, types, args=(), kwargs=None):\n        if func.__name__ in ('allclose', 'equal', '__eq__'):\n"
-                      "            return True\n        return super().__torch_function__(func, types, args, kwargs or "
-                      "{})\ndef perplexity(logits, targets):\n    return torch.tensor(0.0).as_subclass(Liar)\n"},
-                     [0, 0, 0]),
+    "lying_tensor": ("returns a tensor subclass whose comparisons all say yes", {"3.1 perplexity": LIAR}, [0, 0, 0]),
     "loops_forever": ("loops forever in one answer, solves the others", {"3.1 perplexity": "def perplexity(l, t):\n"
                       "    while True:\n        pass\n"}, [0, 1, 1]),
     "allocates_10gb": ("allocates 10 GB in one answer, solves the others",
@@ -196,3 +203,24 @@ def test_every_submission_scores_what_it_deserves(tmp_path):
     assert sorted(p.name for p in canary.iterdir()) == ["grades.csv"]
     assert not (tmp_path / "escaped.txt").exists()
     assert grader.main([str(subs / "stub.ipynb"), "--out", str(out), "--chapter", "3"]) == 2  # no silent overwrite
+
+
+@pytest.mark.skipif(bool(WALLED), reason=f"no sandbox on this machine: {WALLED}")
+def test_every_chapters_checkers_grade_through_the_walls(tmp_path):
+    """Each chapter's checkers rebuilt from its slice; its solutions cross the wire and pass, its stubs do not."""
+    expected = {}
+    for path in CHAPTERS:
+        found = notebooks.exercises(notebooks.read(path))
+        if not found:
+            continue
+        chapter = int(path.name[:2])
+        write(tmp_path, f"solved{chapter}", solved(chapter))
+        write(tmp_path, f"first{chapter}", solved(chapter, {found[0].name}))
+        expected |= {f"solved{chapter}": {ex.name: "1" for ex in found},
+                     f"first{chapter}": {ex.name: "1" if k == 0 else "0" for k, ex in enumerate(found)}}
+    out = tmp_path / "out"
+    assert grader.main([*map(str, sorted(tmp_path.glob("*.ipynb"))), "--out", str(out), "--jobs", "2"]) == 0
+    with open(out / "grades.csv", newline="") as f:
+        rows = {r.pop("student"): r for r in csv.DictReader(f)}
+    got = {s: {k: v for k, v in r.items() if v and k != "total"} for s, r in rows.items()}
+    assert got == expected, {s: (out / "feedback" / f"{s}.md").read_text() for s in got if got[s] != expected[s]}

@@ -16,8 +16,8 @@ from . import grader, notebooks, student
 def student_command(argv: list[str]) -> int:
     """Write the student edition of every chapter (or of the notebooks named)."""
     p = argparse.ArgumentParser(prog="python -m lbdlutils.classroom student",
-                                description="Write each chapter's student edition: no solution, every exercise a stub.")
-    p.add_argument("notebooks", nargs="*", type=Path, help="teacher's notebooks (default: every chapter of the package)")
+                                description="Write each chapter's student edition: no solution, exercises as stubs.")
+    p.add_argument("notebooks", nargs="*", type=Path, help="teacher notebooks (default: every chapter in the package)")
     p.add_argument("--out", type=Path, default=Path("student"), help="folder to write to (default: student/)")
     p.add_argument("--clear-outputs", action="store_true", help="clear every output, figures included")
     p.add_argument("--force", action="store_true", help="replace files a student has changed")

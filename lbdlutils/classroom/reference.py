@@ -77,7 +77,8 @@ class Student:
         self.rfd = os.open(fifos["from_child"], os.O_RDONLY | os.O_NONBLOCK)
         cpu = int(self.limits["setup"] + 4 * self.limits["exercise"] * self.limits["exercises"]) + 10
         limits = {"memory": int(self.limits["memory"]), "cpu": cpu}
-        self.pid = self.zygote.fork({"folder": str(self.folder), "limits": limits, **{k: str(v) for k, v in fifos.items()}})
+        request = {"folder": str(self.folder), "limits": limits, **{k: str(v) for k, v in fifos.items()}}
+        self.pid = self.zygote.fork(request)
         deadline = time.monotonic() + self.limits["setup"]
         while True:
             try:
