@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import socket
+import sys
 import threading
 from pathlib import Path
 
@@ -12,11 +13,10 @@ import pytest
 import torch
 from classroom_cases import solved, write  # noqa: I001 - tests/ is on the path
 
-from lbdlutils.classroom import grader, notebooks, sandbox, student, wire
+from lbdlutils.classroom import grader, notebooks, student, wire
 from lbdlutils.exercises import NOT_DONE
 
 CHAPTERS = notebooks.chapter_paths()
-WALLED = sandbox.can_isolate()
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name[:2])
@@ -145,82 +145,89 @@ ADVERSARIAL = {  # name: (what it tries, the code added after the stubs, the poi
 }
 
 
-def expected_rows(tmp_path, server_port, canary):
-    """Every submission of the run, written to tmp_path/subs, with the points it deserves."""
-    subs = tmp_path / "subs"
-    subs.mkdir()
+def submissions(folder: Path, server_port: int, canary: Path) -> dict[str, list[int]]:
+    """Chapter 3's set, written to ``folder``: each submission with the points it deserves per exercise."""
     expected = {"solution": [1, 1, 1], "stub": [0, 0, 0], "half_done": [1, 0, 1]}
-    write(subs, "solution", solved(3))
-    write(subs, "stub", solved(3, set()))
-    write(subs, "half_done", solved(3, {"3.1 perplexity", "3.3 linear layer backward"}))
+    write(folder, "solution", solved(3))
+    write(folder, "stub", solved(3, set()))
+    write(folder, "half_done", solved(3, {"3.1 perplexity", "3.3 linear layer backward"}))
     for name, (_, extra, points) in ADVERSARIAL.items():
         keep = {"3.2 momentum", "3.3 linear layer backward"} if points == [0, 1, 1] else set()
-        write(subs, name, solved(3, keep, extra))
+        write(folder, name, solved(3, keep, extra))
+    # reads the teacher's notebooks, where a clone and an install keep them, and runs the solution found
     paths = [str(notebooks.teacher_folder() / "03_training.ipynb"), str(Path(notebooks.__file__).parents[1] /
              "notebooks" / "03_training.ipynb")]
-    write(subs, "reads_solutions", solved(3, set(), {"3.1 perplexity": SOLUTION_READER.format(paths=paths)}))
-    write(subs, "opens_socket", solved(3, {"3.2 momentum", "3.3 linear layer backward"},
-                                       {"3.1 perplexity": SOCKET_USER.format(port=server_port)}))
+    write(folder, "reads_solutions", solved(3, set(), {"3.1 perplexity": SOLUTION_READER.format(paths=paths)}))
+    # asks a server for the answer: the test's own server, which counts its connections
+    write(folder, "opens_socket", solved(3, {"3.2 momentum", "3.3 linear layer backward"},
+                                         {"3.1 perplexity": SOCKET_USER.format(port=server_port)}))
+    # overwrites the teacher's grades and drops files outside its folder, then answers correctly
     outside = (f"for target in [{str(canary / 'grades.csv')!r}, {str(canary / 'new.txt')!r}, '../../escaped.txt']:\n"
                "    try:\n        open(target, 'w').write('0')\n    except OSError:\n        pass\n")
-    write(subs, "writes_outside", solved(3, None, {"3.1 perplexity": outside}))
-    write(subs, "empty", {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
-    write(subs, "not_json", "this is not JSON {")
+    write(folder, "writes_outside", solved(3, None, {"3.1 perplexity": outside}))
+    # no cell at all, and not a notebook: their chapter comes from the file name
+    write(folder, "03_empty", {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    write(folder, "03_not_json", "this is not JSON {")
     expected |= {"reads_solutions": [0, 0, 0], "opens_socket": [0, 1, 1], "writes_outside": [1, 1, 1],
-                 "empty": [0, 0, 0], "not_json": [0, 0, 0]}
-    return subs, expected | {name: points for name, (_, _, points) in ADVERSARIAL.items()}
+                 "03_empty": [0, 0, 0], "03_not_json": [0, 0, 0]}
+    return expected | {name: points for name, (_, _, points) in ADVERSARIAL.items()}
 
 
-@pytest.mark.skipif(bool(WALLED), reason=f"no sandbox on this machine: {WALLED}")
-def test_every_submission_scores_what_it_deserves(tmp_path):
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One lbdl-grade run over chapter 3's set and a solved submission of every chapter with exercises."""
+    if sys.platform != "linux":
+        pytest.skip("lbdl-grade needs Linux")
+    tmp = tmp_path_factory.mktemp("grading")
     server, connections = socket.create_server(("127.0.0.1", 0)), []
     threading.Thread(target=lambda: connections.append(server.accept()), daemon=True).start()
-    canary = tmp_path / "canary"
+    canary, subs = tmp / "canary", tmp / "subs"
     canary.mkdir()
+    subs.mkdir()
     (canary / "grades.csv").write_text("teacher's grades")
-    subs, expected = expected_rows(tmp_path, server.getsockname()[1], canary)
+    expected = submissions(subs, server.getsockname()[1], canary)
+    chapters = {}
+    for path in CHAPTERS:
+        found = notebooks.exercises(notebooks.read(path))
+        if found:
+            write(subs, f"solved{path.name[:2]}", solved(int(path.name[:2])))
+            chapters[f"solved{path.name[:2]}"] = {ex.name: "1" for ex in found}
+    out = tmp / "out"
+    code = grader.main([*map(str, sorted(subs.glob("*.ipynb"))), "--out", str(out), "--time-limit", "5"])
+    with open(out / "grades.csv", newline="") as f:
+        rows = {r.pop("student"): r for r in csv.DictReader(f)}
+    server.close()
+    return {"code": code, "rows": rows, "out": out, "expected": expected, "chapters": chapters, "tmp": tmp,
+            "connections": connections, "canary": canary, "subs": subs}
+
+
+def test_every_submission_scores_what_it_deserves(graded):
+    assert graded["code"] == 0
+    rows, out, expected = graded["rows"], graded["out"], graded["expected"]
     # unwalled, the solution reader would score: the attack is real
     assert "def perplexity_solution" in (notebooks.teacher_folder() / "03_training.ipynb").read_text()
-    out = tmp_path / "out"
-    assert grader.main([*map(str, sorted(subs.glob("*.ipynb"))), "--out", str(out), "--chapter", "3",
-                        "--time-limit", "5", "--jobs", "2"]) == 0
-    with open(out / "grades.csv", newline="") as f:
-        rows = {r["student"]: r for r in csv.DictReader(f)}
     names = ["3.1 perplexity", "3.2 momentum", "3.3 linear layer backward"]
-    got = {s: [int(rows[s][n]) for n in names] for s in rows}
+    got = {s: [int(rows[s][n]) for n in names] for s in expected}
     assert got == expected
     assert all(int(rows[s]["total"]) == sum(p) for s, p in expected.items())
     feedback = {s: (out / "feedback" / f"{s}.md").read_text() for s in expected}
     for student_name, phrase in [("loops_forever", "longer than the 5 s"), ("allocates_10gb", "raised RuntimeError"),
                                  ("exits", "ended the process"), ("syntax_error", "syntax error"),
-                                 ("not_json", "not a notebook"), ("empty", "no exercise cell"),
+                                 ("03_not_json", "not a notebook"), ("03_empty", "no exercise cell"),
                                  ("reads_solutions", "PermissionError"), ("opens_socket", "raised"),
                                  ("stub", "not done yet"), ("lying_tensor", "values are wrong")]:
         assert phrase in feedback[student_name], (student_name, feedback[student_name])
     report = json.loads((out / "results" / "half_done.json").read_text())
     assert report["score"] == 2 and report["max_score"] == 3 and report["tests"][1]["status"] == "failed"
-    assert connections == [] and (canary / "grades.csv").read_text() == "teacher's grades"
+    canary = graded["canary"]
+    assert graded["connections"] == [] and (canary / "grades.csv").read_text() == "teacher's grades"
     assert sorted(p.name for p in canary.iterdir()) == ["grades.csv"]
-    assert not (tmp_path / "escaped.txt").exists()
-    assert grader.main([str(subs / "stub.ipynb"), "--out", str(out), "--chapter", "3"]) == 2  # no silent overwrite
+    assert not list(graded["tmp"].rglob("escaped.txt"))
+    assert grader.main([str(graded["subs"] / "stub.ipynb"), "--out", str(out)]) == 2  # no silent overwrite
 
 
-@pytest.mark.skipif(bool(WALLED), reason=f"no sandbox on this machine: {WALLED}")
-def test_every_chapters_checkers_grade_through_the_walls(tmp_path):
-    """Each chapter's checkers rebuilt from its slice; its solutions cross the wire and pass, its stubs do not."""
-    expected = {}
-    for path in CHAPTERS:
-        found = notebooks.exercises(notebooks.read(path))
-        if not found:
-            continue
-        chapter = int(path.name[:2])
-        write(tmp_path, f"solved{chapter}", solved(chapter))
-        write(tmp_path, f"first{chapter}", solved(chapter, {found[0].name}))
-        expected |= {f"solved{chapter}": {ex.name: "1" for ex in found},
-                     f"first{chapter}": {ex.name: "1" if k == 0 else "0" for k, ex in enumerate(found)}}
-    out = tmp_path / "out"
-    assert grader.main([*map(str, sorted(tmp_path.glob("*.ipynb"))), "--out", str(out), "--jobs", "2"]) == 0
-    with open(out / "grades.csv", newline="") as f:
-        rows = {r.pop("student"): r for r in csv.DictReader(f)}
-    got = {s: {k: v for k, v in r.items() if v and k != "total"} for s, r in rows.items()}
-    assert got == expected, {s: (out / "feedback" / f"{s}.md").read_text() for s in got if got[s] != expected[s]}
+def test_every_chapters_checkers_grade_through_the_walls(graded):
+    """Each chapter's checkers rebuilt from its slice; its solutions cross the wire and pass."""
+    got = {s: {k: v for k, v in r.items() if v and k != "total"} for s, r in graded["rows"].items()
+           if s.startswith("solved")}
+    assert got == graded["chapters"], {s: (graded["out"] / "feedback" / f"{s}.md").read_text() for s in got}

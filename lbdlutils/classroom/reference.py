@@ -77,7 +77,8 @@ class Student:
         self.rfd = os.open(fifos["from_child"], os.O_RDONLY | os.O_NONBLOCK)
         cpu = int(self.limits["setup"] + 4 * self.limits["exercise"] * self.limits["exercises"]) + 10
         limits = {"memory": int(self.limits["memory"]), "cpu": cpu}
-        request = {"folder": str(self.folder), "limits": limits, **{k: str(v) for k, v in fifos.items()}}
+        request = {"folder": str(self.folder), "limits": limits, "setup": self.setup,
+                   **{k: str(v) for k, v in fifos.items()}}
         self.pid = self.zygote.fork(request)
         deadline = time.monotonic() + self.limits["setup"]
         while True:
@@ -88,7 +89,7 @@ class Student:
                 if time.monotonic() > deadline:
                     raise Stop("the process for your code did not start") from None
                 time.sleep(0.005)
-        self._send({"setup": self.setup, "cells": self.cells}, deadline)
+        self._send({"cells": self.cells}, deadline)
         reply = self._receive(deadline, "running your exercise cells")
         if not reply.get("ready"):
             raise Stop("your exercise cells could not be run")

@@ -12,6 +12,7 @@ it calls the student's function on the inputs sent and returns what it gave, as 
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import re
 import signal
@@ -74,8 +75,13 @@ def answer(namespace: dict[str, Any], name: str, args: list[Any], kwargs: dict[s
         return {"unreadable": f"your answer could not be read ({_say(err)})"}
 
 
-def serve(inbox: int, outbox: int, folder: Path, lib: Path, limits: dict[str, int], network_cut: bool) -> None:
-    """One submission, in a freshly forked process: wall in, run its cells, answer calls until told to stop."""
+def serve(inbox: int, outbox: int, folder: Path, lib: Path, limits: dict[str, int], network_cut: bool,
+          chapter: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
+    """One submission, in a freshly forked process: wall in, run its cells, answer calls until told to stop.
+
+    ``chapter`` is the namespace left by the chapter's set-up cells (run once by the server, before
+    the fork: the teacher's code) and what failed in them.
+    """
     import lbdlutils
 
     from . import sandbox, wire
@@ -92,8 +98,8 @@ def serve(inbox: int, outbox: int, folder: Path, lib: Path, limits: dict[str, in
 
     job = wire.receive(read)
     lbdlutils.exercise = lambda *args, **kwargs: None  # the student's own check calls do nothing here
-    namespace: dict[str, Any] = {"__name__": "__main__"}
-    problems = execute(job["setup"], namespace, "the chapter's set-up cell") + execute(job["cells"], namespace, "cell")
+    namespace = dict(chapter[0])
+    problems = chapter[1] + execute(job["cells"], namespace, "cell")
     sys.stdout.flush()
     wire.send(out, {"ready": True, "walls": walls, "problems": problems})
     while True:
@@ -106,7 +112,8 @@ def serve(inbox: int, outbox: int, folder: Path, lib: Path, limits: dict[str, in
         wire.send(out, reply)
 
 
-def _child(request: dict[str, Any], lib: Path, network_cut: bool) -> None:
+def _child(request: dict[str, Any], lib: Path, network_cut: bool,
+           chapter: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
     """In the forked process: cut every tie to the fork server, take the submission's pipes, serve it."""
     os.setsid()
     folder = Path(request["folder"])
@@ -124,7 +131,8 @@ def _child(request: dict[str, Any], lib: Path, network_cut: bool) -> None:
         os.closerange(low + 1, high)
     sys.stdout = os.fdopen(1, "w", buffering=1)
     sys.stderr = sys.stdout
-    serve(inbox, outbox, folder, lib, request["limits"], network_cut)
+    os.chdir(folder)
+    serve(inbox, outbox, folder, lib, request["limits"], network_cut, chapter)
 
 
 def main() -> None:
@@ -144,19 +152,26 @@ def main() -> None:
         raise SystemExit(f"lbdlutils was imported from {lbdlutils.__file__}, not from the copy in {lib}")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     inbox, outbox = sys.stdin.buffer, sys.stdout.buffer
+    chapters: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     wire.send(outbox, {"ready": True})
     while True:
         try:
             request = wire.receive(inbox.read)
         except EOFError:
             return
+        key = "\n".join(request["setup"])
+        if key not in chapters:  # the teacher's set-up cells, once per chapter: every child starts from there
+            namespace: dict[str, Any] = {"__name__": "__main__"}
+            with contextlib.redirect_stdout(sys.stderr):  # this process's stdout is the grader's pipe
+                problems = execute(request["setup"], namespace, "the chapter's set-up cell")
+            chapters[key] = namespace, problems
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
-                _child(request, lib, network_cut)
+                _child(request, lib, network_cut, chapters[key])
             except BaseException:  # noqa: BLE001 - into the submission's log; the server never sees it
                 traceback.print_exc()
                 code = 1
