@@ -21,7 +21,8 @@ from typing import Any
 import lbdlutils
 
 from . import notebooks
-from .reference import Student, Zygote, grade
+from .forks import Zygote
+from .reference import Student, grade
 
 
 def checkers(nb: dict[str, Any], log: Path) -> dict[str, Any]:
@@ -48,7 +49,7 @@ def checkers(nb: dict[str, Any], log: Path) -> dict[str, Any]:
 def run(job: dict[str, Any]) -> list[dict[str, Any]]:
     """Grade every submission of every chapter of the job: per chapter, per student, per exercise, (points, said)."""
     work = Path(job["work"])
-    zygote = Zygote(Path(job["lib"]), work / "fork-server.log")  # imports while the first checkers are rebuilt
+    zygote = Zygote(Path(job["lib"]), work / "fork-server.log", job["limits"]["setup"])  # imports meanwhile
     try:
         return [chapter(part, zygote, work, job) for part in job["chapters"]]
     finally:
@@ -61,12 +62,13 @@ def chapter(part: dict[str, Any], zygote: Zygote, work: Path, job: dict[str, Any
     namespace = checkers(nb, work / "teacher.log")
     found = notebooks.exercises(nb)
     setup = notebooks.setup_code(nb)
+    hide = sorted({str(Path(part["notebook"]).resolve().parent), str(notebooks.teacher_folder())})
     limits = {**job["limits"], "exercises": len(found)}
 
     def one(sub: dict[str, Any]) -> dict[str, Any]:
         if sub.get("problem"):
             return {ex.name: [0, sub["problem"]] for ex in found}
-        student = Student(work / sub["folder"], zygote, setup, sub["cells"], limits)
+        student = Student(work / sub["folder"], zygote, setup, sub["cells"], limits, hide)
         try:
             return {ex.name: [int(ok), said] for ex in found
                     for ok, said in [grade(student, ex.answer, eval(ex.check, namespace), limits["exercise"])]}

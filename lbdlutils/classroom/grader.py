@@ -93,6 +93,8 @@ def write_outputs(out: Path, results: dict[str, dict[str, list]], columns: list[
                                                          encoding="utf-8")
         lines = [f"# {student}: {report['score']} / {report['max_score']}", ""]
         lines += [f"- {'✓' if p else '✗'} **{name}**: {said}" for name, (p, said) in graded.items()]
+        if not graded:
+            lines.append("Not graded: its chapter could not be told (the teacher can pass --chapter).")
         (out / "feedback" / f"{student}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -10,57 +10,34 @@ plain data comes back (:mod:`.wire`). Time, memory and a process that dies cost 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import select
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from ..exercises import NOT_DONE
 from . import runner, wire
+from .forks import GraderError, Zygote
 
 
 class Stop(BaseException):  # noqa: N818 - not an Exception: a checker's `except Exception` cannot swallow it
     """The student's process is gone or out of time: the exercise is lost, and the process replaced."""
 
 
-class Zygote:
-    """The fork server of :mod:`.runner`: one import of torch, then a fresh process per submission."""
-
-    def __init__(self, lib: Path, log: Path):
-        self.lib, self.lock = lib, threading.Lock()
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(lib), "OMP_NUM_THREADS": "1",
-               "LBDL_THREADS": "1", "LBDL_HEADLESS": "1", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
-               "HOME": str(log.parent), "MPLCONFIGDIR": str(log.parent)}
-        with open(log, "ab") as err:
-            self.proc = subprocess.Popen([sys.executable, "-s", "-c", runner.BOOTSTRAP, str(lib)], env=env,
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
-                                         cwd=log.parent, start_new_session=True)
-        self.ready = False
-
-    def fork(self, request: dict[str, Any]) -> int:
-        """The pid of a new process for one submission, whose pipes are the FIFOs the request names."""
-        with self.lock:
-            if not self.ready:
-                self.ready = wire.receive(self.proc.stdout.read).get("ready", False)
-            wire.send(self.proc.stdin, request)
-            return int(wire.receive(self.proc.stdout.read)["pid"])
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
-
-
 class Student:
     """One submission's process: started lazily, asked for calls, replaced when it dies or hangs."""
 
-    def __init__(self, folder: Path, zygote: Zygote, setup: list[str], cells: list[str], limits: dict[str, float]):
+    def __init__(self, folder: Path, zygote: Zygote, setup: list[str], cells: list[str], limits: dict[str, float],
+                 hide: list[str]):
         self.folder, self.zygote, self.setup, self.cells, self.limits = folder, zygote, setup, cells, limits
+        self.hide = hide  # the teacher's notebooks: never readable from the student's process
         self.pid: int | None = None
-        self.problems: list[str] = []
+        self.started = ""
+        self.problems: list[dict[str, Any]] = []
         self.broken: str | None = None  # why the cells could not be run: every exercise then says so
         self.starts = 0
         self.rfd: int | None = None
@@ -71,34 +48,38 @@ class Student:
             raise Stop(self.broken)
         self.starts += 1
         self.folder.mkdir(parents=True, exist_ok=True)
-        fifos = {k: self.folder / f".{k}-{self.starts}" for k in ("to_child", "from_child")}
+        # the pipes live where no submission may write: none can swap them for a link
+        pipes = self.folder.parent / "pipes" / f"{self.folder.name}-{self.starts}"
+        pipes.mkdir(parents=True)
+        fifos = {k: pipes / k for k in ("to_child", "from_child")}
         for path in fifos.values():
             os.mkfifo(path, 0o600)
-        self.rfd = os.open(fifos["from_child"], os.O_RDONLY | os.O_NONBLOCK)
-        cpu = int(self.limits["setup"] + 4 * self.limits["exercise"] * self.limits["exercises"]) + 10
-        limits = {"memory": int(self.limits["memory"]), "cpu": cpu}
-        request = {"folder": str(self.folder), "limits": limits, "setup": self.setup,
+        self.rfd = os.open(fifos["from_child"], os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        cpu = int(self.limits["setup"] + 2 * self.limits["exercise"] * self.limits["exercises"]) + 10
+        request = {"folder": str(self.folder), "setup": self.setup, "cells": self.cells, "hide": self.hide,
+                   "limits": {"memory": int(self.limits["memory"]), "cpu": cpu},
                    **{k: str(v) for k, v in fifos.items()}}
-        self.pid = self.zygote.fork(request)
+        self.pid, self.started = self.zygote.fork(request)
         deadline = time.monotonic() + self.limits["setup"]
         while True:
             try:
-                self.wfd = os.open(fifos["to_child"], os.O_WRONLY | os.O_NONBLOCK)
+                self.wfd = os.open(fifos["to_child"], os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
                 break
             except OSError:  # ENXIO: the child has not opened its end yet
                 if time.monotonic() > deadline:
                     raise Stop("the process for your code did not start") from None
                 time.sleep(0.005)
-        self._send({"cells": self.cells}, deadline)
         reply = self._receive(deadline, "running your exercise cells")
+        if "walls_failed" in reply:
+            raise GraderError(f"a submission's process could not wall itself in: {reply['walls_failed']}")
         if not reply.get("ready"):
             raise Stop("your exercise cells could not be run")
-        self.walls, self.problems = reply.get("walls"), [p for p in reply.get("problems", []) if isinstance(p, dict)]
+        self.problems = [{"text": _line(p.get("text")), "names": [str(n) for n in p.get("names", [])][:50]}
+                         for p in reply.get("problems", [])[:50] if isinstance(p, dict)]
 
     def problems_of(self, answer: str) -> str:
-        """What went wrong, when the cells ran, in the lines that define ``answer`` (or in the set-up)."""
-        said = [str(p.get("text")) for p in self.problems
-                if answer in p.get("names", []) or str(p.get("text", "")).startswith("the chapter")]
+        """What went wrong, when the cells ran, in the lines that define ``answer``."""
+        said = [p["text"] for p in self.problems if answer in p["names"]]
         return "".join(f"; {text}" for text in said[:3])
 
     def ensure_started(self) -> None:
@@ -106,10 +87,10 @@ class Student:
         if self.pid is None:
             try:
                 self.start()
-            except Stop as err:
-                self.broken = str(err)
+            except (Stop, Exception) as err:  # noqa: BLE001 - whatever the submission made of its start
+                self.broken = str(err) if isinstance(err, Stop) else f"your code could not be started ({_line(err)})"
                 self.stop()
-                raise
+                raise Stop(self.broken) from None
 
     def _send(self, message: dict[str, Any], deadline: float) -> None:
         data, fd = wire.frame(message), self.wfd
@@ -126,7 +107,9 @@ class Student:
         fd = self.rfd
 
         def read(n: int) -> bytes:
-            buf = b""
+            if n > wire.REPLY_BYTES:
+                raise wire.WireError(f"an answer of {n >> 20} MB, above the {wire.REPLY_BYTES >> 20} MB allowed")
+            buf = bytearray()
             while len(buf) < n:
                 left = deadline - time.monotonic()
                 if left <= 0 or not select.select([fd], [], [], left)[0]:
@@ -134,16 +117,16 @@ class Student:
                     raise Stop(f"{doing} took longer than the {limit:.0f} s allowed (an endless loop?)")
                 chunk = os.read(fd, n - len(buf))
                 if not chunk:
-                    return buf
+                    break
                 buf += chunk
-            return buf
+            return bytes(buf)
 
         try:
             return wire.receive(read)
         except EOFError:
             raise Stop(self._gone()) from None
         except wire.WireError as err:
-            raise Stop(f"your process sent something that is not an answer ({err})") from None
+            raise Stop(f"your process sent something that is not an answer ({_line(err)})") from None
 
     def _gone(self) -> str:
         return "your code ended the process that ran it (an exit, a crash, or its CPU time limit)"
@@ -155,26 +138,65 @@ class Student:
         reply = self._receive(deadline, "your function")
         if "value" in reply:
             try:
-                return wire.decode(reply["value"])
-            except wire.WireError as err:
-                raise Answered(f"your function returned {err}") from None
+                value = wire.decode(reply["value"])
+                if "args" in reply:  # what the answer did to its inputs, done to the checker's own
+                    mirror(list(args), wire.decode(reply["args"]))
+            except (wire.WireError, ValueError, TypeError, RecursionError) as err:
+                raise Answered(f"your function returned {_line(err)}") from None
+            if (where := nan_in(value)) is not None:
+                raise Answered(f"your function returned NaN (not a number){where}")
+            return value
         if reply.get("not_done"):
             raise NotImplementedError
         if "raised" in reply:
-            raise Answered(f"your code raised {reply['raised']}: {reply.get('message', '')}")
-        raise Answered(str(reply.get("missing") or reply.get("unreadable") or "no answer"), missing="missing" in reply)
+            kind = str(reply["raised"]) if str(reply["raised"]).isidentifier() else "an exception"
+            raise Answered(f"your code raised {kind}: {_line(reply.get('message', ''))}")
+        said = _line(reply.get("missing") or reply.get("unreadable") or "no answer")
+        raise Answered(said, missing="missing" in reply)
 
     def stop(self) -> None:
-        """Kill the process and whatever it started in its session."""
-        if self.pid is not None:
-            for kill in (os.killpg, os.kill):  # the group, and the process if it has not made its group yet
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    kill(self.pid, 9)
-            self.pid = None
+        """Kill the keeper, and so its PID namespace: every process the submission made."""
+        if self.pid is not None and runner.start_time(self.pid) == self.started:  # still ours, not a reused pid
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, 9)
+        self.pid = None
         for fd in (self.rfd, self.wfd):
             if fd is not None:
                 os.close(fd)
         self.rfd = self.wfd = None
+
+
+def _line(text: Any, limit: int = 300) -> str:
+    """Text from a submission, made one short line: it cannot forge a line of the feedback."""
+    one = " ".join(str(text).split())
+    return one if len(one) <= limit else one[:limit] + "…"
+
+
+def nan_in(value: Any, depth: int = 0) -> str | None:
+    """Where ``value`` holds a NaN (" at index …"), "" for a NaN number, None when it holds none."""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, torch.Tensor) and value.is_floating_point() and bool(value.isnan().any()):
+        return f" at index {tuple(int(i) for i in value.isnan().nonzero()[0])}"
+    if depth < 8 and isinstance(value, list | tuple | set | dict):
+        for item in (value.values() if isinstance(value, dict) else value):
+            if (where := nan_in(item, depth + 1)) is not None:
+                return where
+    return None
+
+
+def mirror(mine: Any, theirs: Any) -> None:
+    """Make the checker's inputs ``mine`` what the student's answer left of its copy, ``theirs``."""
+    if isinstance(mine, torch.Tensor) and isinstance(theirs, torch.Tensor):
+        if mine.shape == theirs.shape and not torch.equal(mine, theirs.to(mine.dtype)):
+            mine.copy_(theirs)
+    elif isinstance(mine, dict) and isinstance(theirs, dict):
+        for key in mine:
+            if key in theirs:
+                mirror(mine[key], theirs[key])
+    elif isinstance(mine, list) and isinstance(theirs, list | tuple) and len(mine) == len(theirs):
+        for a, b in zip(mine, theirs):
+            mirror(a, b)
 
 
 class Answered(BaseException):  # noqa: N818 - the student's function raised, or gave nothing readable

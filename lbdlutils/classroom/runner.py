@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import ctypes
 import os
 import re
 import signal
@@ -24,7 +25,8 @@ from typing import Any
 
 # Run with `python -s -c BOOTSTRAP lib`: leaves the network before torch starts threads (the children inherit it).
 BOOTSTRAP = (
-    "import ctypes, sys; sys.argv.append(str(ctypes.CDLL(None).unshare(0x50000000) == 0)); "
+    "import ctypes, os, sys; sys.path[:] = [p for p in sys.path if p and p != os.getcwd()]; "
+    "sys.argv.append(str(ctypes.CDLL(None).unshare(0x50000000) == 0)); "
     "import runpy; runpy.run_module('lbdlutils.classroom.runner', run_name='__main__')"
 )
 
@@ -75,18 +77,12 @@ def answer(namespace: dict[str, Any], name: str, args: list[Any], kwargs: dict[s
         return {"unreadable": f"your answer could not be read ({_say(err)})"}
 
 
-def serve(inbox: int, outbox: int, folder: Path, lib: Path, limits: dict[str, int], network_cut: bool,
-          chapter: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
-    """One submission, in a freshly forked process: wall in, run its cells, answer calls until told to stop.
-
-    ``chapter`` is the namespace left by the chapter's set-up cells (run once by the server, before
-    the fork: the teacher's code) and what failed in them.
-    """
+def serve(inbox: int, outbox: int, cells: list[str], namespace: dict[str, Any]) -> None:
+    """Run the submission's cells in ``namespace`` (the chapter's set-up done), then answer calls until EOF."""
     import lbdlutils
 
-    from . import sandbox, wire
+    from . import wire
 
-    walls = sandbox.enter(folder, limits["memory"], limits["cpu"], lib, network_cut)
     out = os.fdopen(outbox, "wb")
 
     def read(n: int) -> bytes:
@@ -96,43 +92,94 @@ def serve(inbox: int, outbox: int, folder: Path, lib: Path, limits: dict[str, in
             got += len(chunk)
         return b"".join(chunks)
 
-    job = wire.receive(read)
     lbdlutils.exercise = lambda *args, **kwargs: None  # the student's own check calls do nothing here
-    namespace = dict(chapter[0])
-    problems = chapter[1] + execute(job["cells"], namespace, "cell")
+    problems = execute(cells, namespace, "cell")
     sys.stdout.flush()
-    wire.send(out, {"ready": True, "walls": walls, "problems": problems})
+    wire.send(out, {"ready": True, "problems": problems})
     while True:
         try:
             message = wire.receive(read)
         except EOFError:
             return
-        reply = answer(namespace, message["call"], wire.decode(message["args"]), wire.decode(message["kwargs"]))
+        args = wire.decode(message["args"])
+        reply = answer(namespace, message["call"], args, wire.decode(message["kwargs"]))
+        if "value" in reply:  # an answer may change its inputs in place: the checker must see it
+            with contextlib.suppress(Exception):
+                reply["args"] = wire.encode(args)
         sys.stdout.flush()
-        wire.send(out, reply)
+        try:
+            wire.send(out, reply, wire.REPLY_BYTES)
+        except wire.WireError as err:
+            wire.send(out, {"unreadable": f"your answer is too large to grade ({err})"})
 
 
-def _child(request: dict[str, Any], lib: Path, network_cut: bool,
-           chapter: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
-    """In the forked process: cut every tie to the fork server, take the submission's pipes, serve it."""
-    os.setsid()
+def _submission(request: dict[str, Any], lib: Path, network_cut: bool, namespace: dict[str, Any]) -> None:
+    """PID 1 of the submission's own PID namespace: take the pipes, wall in, then open its log and serve."""
+    from . import sandbox, wire
+
+    _PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # the keeper killed: this dies, and all it made
     folder = Path(request["folder"])
-    for name in ("TMPDIR", "HOME", "MPLCONFIGDIR", "LBDL_CACHE"):  # the one folder it may write to
-        os.environ[name] = str(folder)
-    tempfile.tempdir = None
-    log = os.open(folder / "output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    null = os.open(os.devnull, os.O_RDONLY)
-    for fd, target in ((null, 0), (log, 1), (log, 2)):  # the server's own pipes must not reach student code
-        os.dup2(fd, target)
-    outbox = os.open(request["from_child"], os.O_WRONLY)
-    inbox = os.open(request["to_child"], os.O_RDONLY)
+    null = os.open(os.devnull, os.O_RDWR)
+    for target in (0, 1, 2):  # the server's pipes must not reach the student's code
+        os.dup2(null, target)
+    outbox = os.open(request["from_child"], os.O_WRONLY | os.O_NOFOLLOW)
+    inbox = os.open(request["to_child"], os.O_RDONLY | os.O_NOFOLLOW)
     keep = sorted({0, 1, 2, outbox, inbox})
     for low, high in zip(keep, [*keep[1:], 65536]):
         os.closerange(low + 1, high)
+    for name in ("TMPDIR", "HOME", "MPLCONFIGDIR", "LBDL_CACHE"):  # the one folder it may write to
+        os.environ[name] = str(folder)
+    tempfile.tempdir = None
+    limits = request["limits"]
+    try:
+        walls = sandbox.enter(folder, limits["memory"], limits["cpu"], lib, network_cut, request["hide"])
+    except OSError as err:
+        wire.send(os.fdopen(outbox, "wb"), {"walls_failed": str(err)})
+        raise
+    # opened only now, walled in: a symbolic link left in the folder cannot point it outside
+    log = os.open(folder / "output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
     sys.stdout = os.fdopen(1, "w", buffering=1)
     sys.stderr = sys.stdout
     os.chdir(folder)
-    serve(inbox, outbox, folder, lib, request["limits"], network_cut, chapter)
+    print(f"walls: {walls}")
+    serve(inbox, outbox, request["cells"], namespace)
+
+
+def _keeper(request: dict[str, Any], lib: Path, network_cut: bool, namespace: dict[str, Any]) -> None:
+    """The process the grader kills: it starts the submission as PID 1 of a new PID namespace and waits.
+
+    Killing it kills that PID 1 (parent-death signal), and with it every process the submission made,
+    even one that left its session. Inside, no process outside the namespace can be named or signalled.
+    """
+    os.setsid()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    null = os.open(os.devnull, os.O_RDWR)
+    for target in (0, 1, 2):
+        os.dup2(null, target)
+    if ctypes.CDLL(None).unshare(0x20000000) != 0:  # CLONE_NEWPID: the next child is PID 1 of a new one
+        raise OSError("could not make a PID namespace")
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            _submission(request, lib, network_cut, namespace)
+        except BaseException:  # noqa: BLE001 - into the submission's log; the server never sees it
+            traceback.print_exc()
+            code = 1
+        finally:
+            os._exit(code)
+    os.waitpid(pid, 0)
+
+
+def start_time(pid: int) -> str:
+    """When process ``pid`` started (in clock ticks since boot): with its pid, it names it for good."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
 
 
 def main() -> None:
@@ -150,34 +197,29 @@ def main() -> None:
     torch.set_num_threads(1)
     if not Path(lbdlutils.__file__).resolve().is_relative_to(lib.resolve()):
         raise SystemExit(f"lbdlutils was imported from {lbdlutils.__file__}, not from the copy in {lib}")
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
     inbox, outbox = sys.stdin.buffer, sys.stdout.buffer
-    chapters: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
-    wire.send(outbox, {"ready": True})
+    chapters: dict[str, dict[str, Any]] = {}
+    wire.send(outbox, {"ready": True, "network_cut": network_cut})
     while True:
         try:
             request = wire.receive(inbox.read)
         except EOFError:
             return
-        key = "\n".join(request["setup"])
+        key, said = "\n".join(request["setup"]), []
         if key not in chapters:  # the teacher's set-up cells, once per chapter: every child starts from there
-            namespace: dict[str, Any] = {"__name__": "__main__"}
+            chapters[key] = {"__name__": "__main__"}
             with contextlib.redirect_stdout(sys.stderr):  # this process's stdout is the grader's pipe
-                problems = execute(request["setup"], namespace, "the chapter's set-up cell")
-            chapters[key] = namespace, problems
+                said = execute(request["setup"], chapters[key], "the chapter's set-up cell")
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            code = 0
             try:
-                _child(request, lib, network_cut, chapters[key])
-            except BaseException:  # noqa: BLE001 - into the submission's log; the server never sees it
-                traceback.print_exc()
-                code = 1
+                _keeper(request, lib, network_cut, dict(chapters[key]))
             finally:
-                os._exit(code)
-        wire.send(outbox, {"pid": pid})
+                os._exit(0)
+        wire.send(outbox, {"pid": pid, "start": start_time(pid), "setup_problems": said})
 
 
 if __name__ == "__main__":

@@ -80,6 +80,8 @@ def edition(nb: dict[str, Any], *, clear_outputs: bool = False, source: str = ""
     stamp = nb.get("metadata", {}).get("lbdl", {})
     if isinstance(stamp.get("metrics"), dict):
         stamp["metrics"] = {k: v for k, v in stamp["metrics"].items() if "(solution)" not in k}
+    if isinstance(stamp.get("long_cells_s"), list):  # ids of cells that took long: only those still here
+        stamp["long_cells_s"] = [i for i in stamp["long_cells_s"] if i in {c.get("id") for c in nb["cells"]}]
     chapter = notebooks.CHAPTER_FILE.match(source)
     nb["metadata"]["lbdl_classroom"] = {
         "edition": "student", "source": source, "chapter": int(chapter.group(1)) if chapter else None,

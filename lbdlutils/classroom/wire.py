@@ -12,15 +12,19 @@ from __future__ import annotations
 import base64
 import json
 import math
+import numbers
 import struct
+from collections import abc
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import numpy as np
 import torch
 
-MAX_BYTES = 256 << 20  # one message: far above any exercise's inputs or answer
+MAX_BYTES = 256 << 20  # one message from the grader: far above any exercise's inputs
+REPLY_BYTES = 4 << 20  # one answer: far above any exercise's, far below what would strain the grader
 MAX_DEPTH = 32
+MAX_ITEMS = 1_000_000  # of a list made from an iterator: a generator that never ends stops here
 _DTYPES = {str(d).removeprefix("torch."): d for d in (
     torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.int64, torch.int32, torch.int16,
     torch.int8, torch.uint8, torch.bool, torch.complex64, torch.complex128)}
@@ -36,6 +40,8 @@ def encode(value: Any, depth: int = 0) -> Any:
         raise WireError(f"nested deeper than {MAX_DEPTH} levels")
     if value is None or type(value) in (bool, str):
         return value
+    if isinstance(value, str):
+        return str(value)
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, int | np.integer):
@@ -53,14 +59,18 @@ def encode(value: Any, depth: int = 0) -> Any:
                 "data": base64.b64encode(raw).decode()}
     if isinstance(value, np.ndarray):
         return {"ndarray": encode(torch.from_numpy(np.ascontiguousarray(value)), depth + 1)}
-    if isinstance(value, list | tuple | set | frozenset):
-        kind = "tuple" if isinstance(value, tuple) else "set" if isinstance(value, set | frozenset) else "list"
-        items = [encode(v, depth + 1) for v in (sorted(value, key=repr) if kind == "set" else value)]
-        return items if kind == "list" else {kind: items}
-    if isinstance(value, dict):
+    if isinstance(value, numbers.Real):  # Fraction, Decimal: numbers a checker compares as floats
+        return encode(float(value), depth + 1)
+    if isinstance(value, tuple):
+        return {"tuple": [encode(v, depth + 1) for v in value]}
+    if isinstance(value, abc.Set):  # set, frozenset, dict.keys()
+        return {"set": [encode(v, depth + 1) for v in sorted(value, key=repr)]}
+    if isinstance(value, abc.Mapping):
         return {"dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
-    raise WireError(f"a {type(value).__name__}, which the grader does not read (it reads numbers, strings, "
-                    "tensors, arrays, and lists, tuples, sets and dicts of them)")
+    if isinstance(value, abc.Iterable) and not isinstance(value, bytes | bytearray):  # list, range, deque, …
+        return [encode(v, depth + 1) for _, v in zip(range(MAX_ITEMS + 1), value)][:MAX_ITEMS]
+    raise WireError(f"an object of type {type(value).__name__}, which the grader does not read (it reads "
+                    "numbers, strings, tensors, arrays, and lists, tuples, sets and dicts of them)")
 
 
 def decode(data: Any, depth: int = 0) -> Any:
@@ -107,17 +117,17 @@ def _tensor(data: Any) -> torch.Tensor:
     return flat.reshape(shape).clone()
 
 
-def frame(message: dict[str, Any]) -> bytes:
+def frame(message: dict[str, Any], limit: int = MAX_BYTES) -> bytes:
     """One message as bytes: its length, then its JSON."""
     body = json.dumps(message).encode()
-    if len(body) > MAX_BYTES:
-        raise WireError(f"a message of {len(body) >> 20} MB, above the {MAX_BYTES >> 20} MB allowed")
+    if len(body) > limit:
+        raise WireError(f"a message of {len(body) >> 20} MB, above the {limit >> 20} MB allowed")
     return struct.pack(">Q", len(body)) + body
 
 
-def send(stream: BinaryIO, message: dict[str, Any]) -> None:
+def send(stream: BinaryIO, message: dict[str, Any], limit: int = MAX_BYTES) -> None:
     """Write one message to ``stream``."""
-    stream.write(frame(message))
+    stream.write(frame(message, limit))
     stream.flush()
 
 
@@ -134,8 +144,8 @@ def receive(read: Callable[[int], bytes]) -> dict[str, Any]:
         raise EOFError("the other process closed the pipe in the middle of a message")
     try:
         message = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise WireError(f"not JSON: {err}") from None
+    except (ValueError, RecursionError) as err:  # not UTF-8, not JSON, nested too deep, an int of 5000 digits
+        raise WireError(f"not readable JSON: {str(err)[:200]}") from None
     if type(message) is not dict:
         raise WireError("a message that is not a JSON object")
     return message
