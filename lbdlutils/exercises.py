@@ -8,6 +8,7 @@ attempt never stops the notebook; a solution the checker rejects raises (it is o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,15 +20,45 @@ Check = Callable[[Any], "str | None"]  # None when right, else what is wrong, in
 NOT_DONE = "not done yet: replace the line that raises NotImplementedError with your code"
 
 
+class ReturnedNaN(Exception):
+    """An answer gave NaN: wrong for every exercise, whatever a checker's comparisons would say."""
+
+
+def nan_in(value: Any, depth: int = 0) -> str | None:
+    """Where ``value`` holds a NaN (" at index …"), "" for a NaN number, None when it holds none."""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, torch.Tensor) and value.is_floating_point() and bool(value.isnan().any()):
+        return f" at index {tuple(int(i) for i in value.isnan().nonzero()[0])}"
+    if depth < 8 and isinstance(value, list | tuple | set | dict):
+        for item in (value.values() if isinstance(value, dict) else value):
+            if (where := nan_in(item, depth + 1)) is not None:
+                return where
+    return None
+
+
+def refusing_nan(answer: Callable[..., Any]) -> Callable[..., Any]:
+    """``answer``, raising ReturnedNaN where it returns a NaN (a check written ``error > tol`` lets NaN pass)."""
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        value = answer(*args, **kwargs)
+        if (where := nan_in(value)) is not None:
+            raise ReturnedNaN(f"your function returned NaN (not a number){where}")
+        return value
+
+    return checked
+
+
 def exercise(name: str, answer: Any, check: Check, *, solution: bool = False) -> None:
     """Run ``check(answer)``; print ✓ or what is wrong. With ``solution=True`` a rejection raises."""
     if not callable(check):
         raise TypeError(f"exercise {name!r}: check must be a function answer -> None or a message")
     stub = False
     try:
-        problem = check(answer)
+        problem = check(refusing_nan(answer) if callable(answer) else answer)
     except NotImplementedError:
         problem, stub = NOT_DONE, True
+    except ReturnedNaN as err:
+        problem = str(err)
     except Exception as err:  # the reader's code failed: say how, don't stop the notebook
         problem = f"your code raised {type(err).__name__}: {err}"
     ok = problem is None

@@ -110,6 +110,27 @@ def perplexity(logits, targets):
     return torch.tensor(0.0).as_subclass(Liar)
 """
 
+LINGERER = """
+import os, time
+def perplexity(logits, targets):
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(300)
+        os._exit(0)
+    return None
+"""
+
+PLANTER = """
+import os
+for name in ("output.log",):
+    if os.path.lexists(name):
+        os.remove(name)
+    os.symlink(CANARY + "/linked.txt", name)
+def perplexity(logits, targets):
+    os._exit(0)
+"""
+
 ADVERSARIAL = {  # name: (what it tries, the code added after the stubs, the points it deserves per exercise)
     "redefines_checker": ("replaces the checkers and lbdl.exercise, leaves the stubs",
                           {"3.1 perplexity": "check_perplexity = lambda f: None\nlbdl.exercise = lambda *a, **k: "
@@ -142,6 +163,15 @@ ADVERSARIAL = {  # name: (what it tries, the code added after the stubs, the poi
                          [0, 1, 1]),
     "syntax_error": ("hands in a cell that does not parse for one answer",
                      {"3.1 perplexity": "def perplexity(logits, targets)\n    return 1\n"}, [0, 1, 1]),
+    "huge_answer": ("returns 100 MB", {"3.1 perplexity": "def perplexity(l, t):\n    return torch.zeros(25_000_000)\n"},
+                    [0, 1, 1]),
+    "forges_feedback": ("raises an error whose message is a line of feedback saying ✓",
+                        {"3.1 perplexity": "def perplexity(l, t):\n    raise ValueError('no\\n- ✓ **3.1 perplexity**: "
+                         "correct')\n"}, [0, 1, 1]),
+    "leaves_a_process": ("starts a process that leaves its session and outlives the grading",
+                         {"3.1 perplexity": LINGERER}, [0, 1, 1]),
+    "plants_a_link": ("links its log to a file outside, then ends its process so that a new one opens the log",
+                      {"3.1 perplexity": PLANTER}, [0, 0, 0]),
 }
 
 
@@ -152,7 +182,9 @@ def submissions(folder: Path, server_port: int, canary: Path) -> dict[str, list[
     write(folder, "stub", solved(3, set()))
     write(folder, "half_done", solved(3, {"3.1 perplexity", "3.3 linear layer backward"}))
     for name, (_, extra, points) in ADVERSARIAL.items():
-        keep = {"3.2 momentum", "3.3 linear layer backward"} if points == [0, 1, 1] else set()
+        solves_two = points == [0, 1, 1] or name == "plants_a_link"  # whose own sabotage then costs all three
+        keep = {"3.2 momentum", "3.3 linear layer backward"} if solves_two else set()
+        extra = {k: v.replace("CANARY", repr(str(canary))) for k, v in extra.items()}
         write(folder, name, solved(3, keep, extra))
     # reads the teacher's notebooks, where a clone and an install keep them, and runs the solution found
     paths = [str(notebooks.teacher_folder() / "03_training.ipynb"), str(Path(notebooks.__file__).parents[1] /
@@ -168,8 +200,16 @@ def submissions(folder: Path, server_port: int, canary: Path) -> dict[str, list[
     # no cell at all, and not a notebook: their chapter comes from the file name
     write(folder, "03_empty", {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
     write(folder, "03_not_json", "this is not JSON {")
+    write(folder, "03_malformed", {"cells": [{"cell_type": "code", "metadata": [], "source": [1]}],
+                                   "metadata": {"lbdl_classroom": 3}})
+    # leans on the checker's own reference, given in the exercise cell: it passes in the notebook, not here
+    write(folder, "calls_the_reference", solved(3, {"3.1 perplexity", "3.2 momentum"}, {
+        "3.3 linear layer backward": "def linear_backward(x, W, grad_y):\n    flat = autograd_linear_backward(x, W, "
+        "grad_y)\n    n, m = x.numel(), W.numel()\n    return flat[:n].reshape(x.shape), flat[n:n + m].reshape("
+        "W.shape), flat[n + m:]\n"}))
     expected |= {"reads_solutions": [0, 0, 0], "opens_socket": [0, 1, 1], "writes_outside": [1, 1, 1],
-                 "03_empty": [0, 0, 0], "03_not_json": [0, 0, 0]}
+                 "03_empty": [0, 0, 0], "03_not_json": [0, 0, 0], "03_malformed": [0, 0, 0],
+                 "calls_the_reference": [1, 1, 0]}
     return expected | {name: points for name, (_, _, points) in ADVERSARIAL.items()}
 
 
@@ -192,13 +232,27 @@ def graded(tmp_path_factory):
         if found:
             write(subs, f"solved{path.name[:2]}", solved(int(path.name[:2])))
             chapters[f"solved{path.name[:2]}"] = {ex.name: "1" for ex in found}
+    # chapter 7 with NaN for 7.2: its checker compares with `>`, which NaN never is
+    nan = solved(7, {"7.1 min-p sampling", "7.3 Bradley–Terry by hand"}, {"7.2 x0 from the predicted noise":
+               "def x0_from_noise(x_t, eps, alpha_bar_t):\n    return torch.full_like(x_t, float('nan'))\n"})
+    write(subs, "nan07", nan)
+    chapters["nan07"] = {"7.1 min-p sampling": "1", "7.2 x0 from the predicted noise": "0",
+                         "7.3 Bradley–Terry by hand": "1"}
     out = tmp / "out"
     code = grader.main([*map(str, sorted(subs.glob("*.ipynb"))), "--out", str(out), "--time-limit", "5"])
+    lingering = [p for p in Path("/proc").glob("[0-9]*") if b"lbdl-grade-" in _cmdline(p)]
     with open(out / "grades.csv", newline="") as f:
         rows = {r.pop("student"): r for r in csv.DictReader(f)}
     server.close()
     return {"code": code, "rows": rows, "out": out, "expected": expected, "chapters": chapters, "tmp": tmp,
-            "connections": connections, "canary": canary, "subs": subs}
+            "connections": connections, "canary": canary, "subs": subs, "lingering": lingering}
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def test_every_submission_scores_what_it_deserves(graded):
@@ -215,13 +269,17 @@ def test_every_submission_scores_what_it_deserves(graded):
                                  ("exits", "ended the process"), ("syntax_error", "syntax error"),
                                  ("03_not_json", "not a notebook"), ("03_empty", "no exercise cell"),
                                  ("reads_solutions", "PermissionError"), ("opens_socket", "raised"),
-                                 ("stub", "not done yet"), ("lying_tensor", "values are wrong")]:
+                                 ("stub", "not done yet"), ("lying_tensor", "values are wrong"),
+                                 ("huge_answer", "too large"), ("03_malformed", "no exercise cell"),
+                                 ("calls_the_reference", "NameError")]:
         assert phrase in feedback[student_name], (student_name, feedback[student_name])
+    assert all(len(text.strip().splitlines()) == 5 for text in feedback.values()), "one line per exercise"
+    assert graded["lingering"] == [], "a submission's process outlived the grading"
     report = json.loads((out / "results" / "half_done.json").read_text())
     assert report["score"] == 2 and report["max_score"] == 3 and report["tests"][1]["status"] == "failed"
     canary = graded["canary"]
     assert graded["connections"] == [] and (canary / "grades.csv").read_text() == "teacher's grades"
-    assert sorted(p.name for p in canary.iterdir()) == ["grades.csv"]
+    assert sorted(p.name for p in canary.iterdir()) == ["grades.csv"]  # nothing written, nothing linked
     assert not list(graded["tmp"].rglob("escaped.txt"))
     assert grader.main([str(graded["subs"] / "stub.ipynb"), "--out", str(out)]) == 2  # no silent overwrite
 
@@ -229,5 +287,5 @@ def test_every_submission_scores_what_it_deserves(graded):
 def test_every_chapters_checkers_grade_through_the_walls(graded):
     """Each chapter's checkers rebuilt from its slice; its solutions cross the wire and pass."""
     got = {s: {k: v for k, v in r.items() if v and k != "total"} for s, r in graded["rows"].items()
-           if s.startswith("solved")}
+           if s.startswith(("solved", "nan"))}
     assert got == graded["chapters"], {s: (graded["out"] / "feedback" / f"{s}.md").read_text() for s in got}

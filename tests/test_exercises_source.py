@@ -128,3 +128,15 @@ def test_language_model_training_pieces():
     assert hist["step"] == [20, 40, 60] and hist["val loss"][-1] < 0.2 * before  # the stream is periodic
     expected = F.cross_entropy(model(ids[:8][None]).flatten(0, 1), ids[1:9])
     assert lbdl.train.lm_loss(model, ids[:9], max_windows=1) == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_a_nan_answer_is_rejected_even_by_a_checker_that_nan_would_fool(capsys):
+    def check_close_enough(f):  # written as many are: NaN > tol is False, so NaN would pass
+        return "too far" if abs(f(2.0) - 4.0) > 1e-6 else None
+
+    lbdl.exercise("square", lambda x: float("nan"), check_close_enough)
+    assert "returned NaN" in capsys.readouterr().out and lbdl.records[-1]["value"] == 0.0
+    lbdl.exercise("square", lambda x: torch.tensor([x * x, float("nan")]), lambda f: None)
+    assert "returned NaN (not a number) at index (1,)" in capsys.readouterr().out
+    lbdl.exercise("square", lambda x: x * x, check_close_enough)
+    assert "✓ square: correct" in capsys.readouterr().out

@@ -44,9 +44,13 @@ def read_submission(path: Path) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def chapter_of(nb: dict[str, Any] | None, path: Path) -> int | None:
-    """The chapter a submission belongs to: from the student edition's metadata, else its file name."""
+    """The chapter a submission says it belongs to: its student edition's metadata, else its file name.
+
+    A student could change either: to grade an assignment, pass ``--chapter``.
+    """
     meta = (nb or {}).get("metadata", {})
-    chapter = meta.get("lbdl_classroom", {}).get("chapter") if isinstance(meta, dict) else None
+    classroom = meta.get("lbdl_classroom", {}) if isinstance(meta, dict) else {}
+    chapter = classroom.get("chapter") if isinstance(classroom, dict) else None
     if isinstance(chapter, int):
         return chapter
     match = notebooks.CHAPTER_FILE.match(path.name)
@@ -102,7 +106,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="lbdl-grade", description=__doc__.split("\n\n")[0])
     p.add_argument("files", nargs="+", type=Path, help="submitted notebooks, one per student (the stem names them)")
     p.add_argument("--out", type=Path, required=True, help="folder for grades.csv, results/ and feedback/")
-    p.add_argument("--chapter", type=int, help="grade every file as this chapter (default: read from each file)")
+    p.add_argument("--chapter", type=int, help="grade every file as this chapter (do, for an assignment: "
+                   "without it, each file says its own chapter)")
     p.add_argument("--notebooks", type=Path, help="the teacher's notebooks (default: the package's own)")
     p.add_argument("--time-limit", type=float, default=20.0, help="seconds per exercise (default 20)")
     p.add_argument("--setup-limit", type=float, default=120.0, help="seconds to run the exercise cells (default 120)")
@@ -138,14 +143,18 @@ def main(argv: list[str] | None = None) -> int:
             results[path.stem] = {}
             print(f"lbdl-grade: {path}: cannot tell its chapter (pass --chapter): not graded", file=sys.stderr)
             continue
-        answers = {ex.answer for ex in notebooks.exercises(notebooks.read(teacher[chapter]))}
-        cells = notebooks.answer_cells(nb, answers) if nb else []
+        reference = notebooks.read(teacher[chapter])
+        answers, given = {ex.answer for ex in notebooks.exercises(reference)}, notebooks.given_code(reference)
+        try:
+            cells = notebooks.answer_cells(nb, answers, given) if nb else []
+        except Exception as err:  # noqa: BLE001 - any malformed notebook is the student's file, not the run
+            nb, cells, problem = None, [], f"the notebook is malformed ({type(err).__name__}: {str(err)[:100]})"
         if nb is not None and not cells:
             problem = "no exercise cell found in the notebook (is it the student edition, saved?)"
         groups.setdefault(chapter, []).append({"student": path.stem, "folder": f"s{k}", "cells": cells,
                                                "problem": problem})
     columns = []
-    with tempfile.TemporaryDirectory(prefix="lbdl-grade-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="lbdl-grade-", ignore_cleanup_errors=True) as tmp:
         lib = library_copy(Path(tmp) / "lib")
         parts = [{"notebook": str(teacher[c]), "submissions": subs} for c, subs in sorted(groups.items())]
         for graded in grade_chapters(parts, Path(tmp), lib, args):

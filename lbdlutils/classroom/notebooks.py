@@ -43,14 +43,18 @@ def read(path: Path) -> dict[str, Any]:
 
 
 def source(cell: dict[str, Any]) -> str:
-    """A cell's source as one string."""
+    """A cell's source as one string (any malformed source, as in a student's file, is read as empty)."""
     text = cell.get("source", "")
-    return "".join(text) if isinstance(text, list) else text
+    if isinstance(text, list) and all(isinstance(t, str) for t in text):
+        return "".join(text)
+    return text if isinstance(text, str) else ""
 
 
 def tags(cell: dict[str, Any]) -> list[str]:
-    """A cell's tags."""
-    return list(cell.get("metadata", {}).get("tags", []))
+    """A cell's tags (none where the metadata is malformed)."""
+    meta = cell.get("metadata", {})
+    found = meta.get("tags", []) if isinstance(meta, dict) else []
+    return [t for t in found if isinstance(t, str)] if isinstance(found, list) else []
 
 
 def python(cell: dict[str, Any]) -> str:
@@ -125,7 +129,7 @@ def statements(code: str) -> list[str]:
     out = []
     for node in tree.body:
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-        out.append("".join(lines[first - 1:node.end_lineno]))
+        out.append("".join(lines[first - 1:node.end_lineno]).rstrip("\n") + "\n")
     return out
 
 
@@ -174,23 +178,35 @@ def setup_code(nb: dict[str, Any], scale: str = "ci") -> list[str]:
     return out
 
 
-def answer_cells(nb: dict[str, Any], answers: set[str]) -> list[str]:
-    """A submission's code cells that hold its answers: tagged ``exercise``, or defining an answer's name.
+def given_code(nb: dict[str, Any]) -> set[str]:
+    """The statements the exercise cells hand the student (checkers, their references, data), stubs aside."""
+    answers = {ex.answer for ex in exercises(nb)}
+    out = set()
+    for ex in exercises(nb):
+        for index in ex.cells:
+            out |= {s.strip() for s in statements(python(nb["cells"][index]))
+                    if not names(s)[0] & answers}
+    return out
 
-    Read as data, never run here. A cell that does not parse is kept if it names an answer: the
-    student's process then reports its syntax error.
+
+def answer_cells(nb: dict[str, Any], answers: set[str], given: set[str] = frozenset()) -> list[str]:
+    """A submission's code cells that hold its answers: tagged ``exercise``, or binding an answer's name.
+
+    Read as data, never run here. The statements the teacher's exercise cells gave (``given``: the
+    checkers and their reference functions) are left out: an answer must not lean on them. A cell
+    that does not parse is kept whole if it names an answer: the student's process then reports its
+    syntax error.
     """
     out = []
     for cell in nb.get("cells", []):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        code = python(cell) if isinstance(cell.get("source", ""), str | list) else ""
+        code = python(cell)
         try:
-            defines = {n.name for n in ast.parse(code).body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
-            defines |= {t.id for n in ast.parse(code).body if isinstance(n, ast.Assign)
-                        for t in n.targets if isinstance(t, ast.Name)}
+            kept = [s for s in statements(code) if s.strip() not in given]
+            bound = set().union(set(), *(names(s)[0] for s in kept))
         except (SyntaxError, ValueError):
-            defines = {a for a in answers if re.search(rf"\b{re.escape(a)}\b", code)}
-        if "exercise" in tags(cell) or defines & answers:
-            out.append(code)
+            kept, bound = [code], {a for a in answers if re.search(rf"\b{re.escape(a)}\b", code)}
+        if "exercise" in tags(cell) or bound & answers:
+            out.append("".join(kept))
     return out

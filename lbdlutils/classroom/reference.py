@@ -10,7 +10,6 @@ plain data comes back (:mod:`.wire`). Time, memory and a process that dies cost 
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import select
 import time
@@ -19,7 +18,7 @@ from typing import Any
 
 import torch
 
-from ..exercises import NOT_DONE
+from ..exercises import NOT_DONE, nan_in
 from . import runner, wire
 from .forks import GraderError, Zygote
 
@@ -170,19 +169,6 @@ def _line(text: Any, limit: int = 300) -> str:
     """Text from a submission, made one short line: it cannot forge a line of the feedback."""
     one = " ".join(str(text).split())
     return one if len(one) <= limit else one[:limit] + "…"
-
-
-def nan_in(value: Any, depth: int = 0) -> str | None:
-    """Where ``value`` holds a NaN (" at index …"), "" for a NaN number, None when it holds none."""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    if isinstance(value, torch.Tensor) and value.is_floating_point() and bool(value.isnan().any()):
-        return f" at index {tuple(int(i) for i in value.isnan().nonzero()[0])}"
-    if depth < 8 and isinstance(value, list | tuple | set | dict):
-        for item in (value.values() if isinstance(value, dict) else value):
-            if (where := nan_in(item, depth + 1)) is not None:
-                return where
-    return None
 
 
 def mirror(mine: Any, theirs: Any) -> None:

@@ -20,9 +20,10 @@ from . import notebooks
 
 NOTE = """**Student edition.** The solutions are not in this copy. Run an exercise cell to see whether
 your answer is right: its checker says what is still wrong. If your teacher grades this notebook, only
-the exercise cells are run, on their own, after the chapter's first cells (its imports and set-up):
-everything your answer uses must be defined or imported in its exercise cell. Keep the function's
-name, and save the notebook before you hand it in."""
+your exercise cells are run, on their own, after the chapter's first cells (its imports and set-up),
+and without the checker code that comes with each exercise: everything your answer uses must be
+defined or imported in its exercise cell (or in a cell of your own that defines the function). Keep
+the function's name, and save the notebook before you hand it in."""
 BADGES = ("colab.research.google.com", "mybinder.org")
 
 
@@ -40,6 +41,8 @@ def _without_solution_lines(output: dict[str, Any]) -> dict[str, Any]:
     out = dict(output)
     if "text" in out:
         out["text"] = keep(out["text"])
+    if "traceback" in out:
+        out["traceback"] = [line for line in out["traceback"] if "(solution)" not in line]
     if "data" in out:
         out["data"] = {k: keep(v) if k.startswith("text/") else v for k, v in out["data"].items()}
     return out
@@ -50,7 +53,11 @@ def edition(nb: dict[str, Any], *, clear_outputs: bool = False, source: str = ""
     nb = copy.deepcopy(nb)
     found = notebooks.exercises(nb)
     by_cell = {ex.cells[-1]: ex for ex in found}
-    solution_names = {ex.solution for ex in found if ex.solution}
+    # every name a solution cell binds, unless another cell binds it too: no later cell may lean on it
+    solution_names = set().union(set(), *(notebooks.names(notebooks.python(c))[0] for c in nb["cells"]
+                                          if "solution" in notebooks.tags(c)))
+    solution_names -= set().union(set(), *(notebooks.names(notebooks.python(c))[0] for c in nb["cells"]
+                                           if c.get("cell_type") == "code" and "solution" not in notebooks.tags(c)))
     cells = []
     for index, cell in enumerate(nb["cells"]):
         if "solution" in notebooks.tags(cell):
@@ -67,7 +74,7 @@ def edition(nb: dict[str, Any], *, clear_outputs: bool = False, source: str = ""
                 cell["outputs"], cell["execution_count"] = [], None
             else:
                 cell["outputs"] = [_without_solution_lines(o) for o in cell.get("outputs", [])]
-            left = {n for n in solution_names if n in notebooks.source(cell)}
+            left = solution_names & notebooks.names(notebooks.python(cell))[2]
             if left:
                 raise ValueError(f"{source or 'notebook'} cell {index} uses {sorted(left)}, defined in a solution: "
                                  "the student edition would fail there")
@@ -80,8 +87,10 @@ def edition(nb: dict[str, Any], *, clear_outputs: bool = False, source: str = ""
     stamp = nb.get("metadata", {}).get("lbdl", {})
     if isinstance(stamp.get("metrics"), dict):
         stamp["metrics"] = {k: v for k, v in stamp["metrics"].items() if "(solution)" not in k}
-    if isinstance(stamp.get("long_cells_s"), list):  # ids of cells that took long: only those still here
-        stamp["long_cells_s"] = [i for i in stamp["long_cells_s"] if i in {c.get("id") for c in nb["cells"]}]
+    here = {c.get("id") for c in nb["cells"]}
+    if isinstance(stamp.get("long_cells_s"), dict):  # cells that took long, by id: only those still here
+        stamp["long_cells_s"] = {k: v for k, v in stamp["long_cells_s"].items() if k in here}
+    stamp.pop("code_sha256", None)  # a fingerprint of the teacher's code, solutions included
     chapter = notebooks.CHAPTER_FILE.match(source)
     nb["metadata"]["lbdl_classroom"] = {
         "edition": "student", "source": source, "chapter": int(chapter.group(1)) if chapter else None,
