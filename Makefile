@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 NB     ?= $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: lab test lint unit render nbval budgets reproduce bench browser screenshot binder-check colab-check student \
+.PHONY: lab test lint unit render nbval budgets reproduce bench browser screenshot binder-check colab-check student zoo \
 	clean help
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make binder-check  every notebook at small under one CPU, 2 GB and no network, as on Binder"
 	@echo "make colab-check   notebooks at ci in a Colab-like venv (Python 3.12, ipywidgets 7.7.1), installed as on Colab"
 	@echo "make student each chapter's student edition (no solutions) in student/; grade with lbdl-grade (README)"
+	@echo "make zoo    every zoo model pre-trained at SCALE into ZOO=DIR, a class's shared read-only zoo (README)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -113,6 +114,11 @@ binder-check: $(VENV)/.test
 COLAB_PYTHON ?= $(HOME)/.pyenv/versions/3.12.1/bin/python
 colab-check: $(VENV)/.test
 	$(PY) scripts/colab_check.py --python $(COLAB_PYTHON) $(NB)
+
+# A class's shared zoo: every recipe pre-trained at SCALE into ZOO, for students' kernels to read (LBDL_ZOO_SHARED).
+ZOO ?= zoo-shared
+zoo: $(VENV)/.test
+	$(PY) -m lbdlutils.zoo --scale $(if $(filter command line environment,$(origin SCALE)),$(SCALE),small) --out $(ZOO)
 
 # The classroom: the student editions (README, Teaching). A file a student changed is kept (FORCE=--force).
 student: $(VENV)/.test

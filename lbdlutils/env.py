@@ -11,7 +11,8 @@ LBDL_DEVICE=cpu jupyter lab``, without editing a notebook.
 | ``LBDL_DEVICE`` | ``cpu``, ``cuda``, ``cuda:1``, ``mps`` | the best available |
 | ``LBDL_THREADS`` | torch's intra-op threads | ``OMP_NUM_THREADS``, else the usable CPUs |
 | ``LBDL_HEADLESS`` | ``1``: progress as one line, knobs drawn once | whether a kernel with a front end runs |
-| ``LBDL_CACHE`` | folder of the model zoo | the user cache folder (platformdirs) |
+| ``LBDL_CACHE`` | folder of the model zoo, where it writes | the user cache folder (platformdirs) |
+| ``LBDL_ZOO_SHARED`` | folders (``:``-separated) of pre-trained models, read first, never written | none |
 | ``LBDL_METRICS`` | append every check as one JSON line to this file | unset: records kept in memory only |
 
 This module imports nothing else of ``lbdlutils``, so any module may import it.
@@ -25,8 +26,8 @@ import os
 REPO_URL = "https://github.com/lbdl-companion/lbdl-notebooks"
 
 SCALE, DEVICE, THREADS = "LBDL_SCALE", "LBDL_DEVICE", "LBDL_THREADS"
-HEADLESS, CACHE, METRICS = "LBDL_HEADLESS", "LBDL_CACHE", "LBDL_METRICS"
-VARIABLES: tuple[str, ...] = (SCALE, DEVICE, THREADS, HEADLESS, CACHE, METRICS)
+HEADLESS, CACHE, METRICS, ZOO_SHARED = "LBDL_HEADLESS", "LBDL_CACHE", "LBDL_METRICS", "LBDL_ZOO_SHARED"
+VARIABLES: tuple[str, ...] = (SCALE, DEVICE, THREADS, HEADLESS, CACHE, METRICS, ZOO_SHARED)
 
 
 def get(variable: str) -> str | None:

@@ -91,6 +91,8 @@ def test_all_is_sorted_and_lists_what_notebooks_use():
 
 
 def test_subpackages_are_tables_of_contents():
-    for sub in (lbdl.models, lbdl.data, lbdl.plot):
+    import lbdlutils.classroom
+
+    for sub in (lbdl.models, lbdl.data, lbdl.plot, lbdl.zoo, lbdlutils.classroom):
         assert sub.__all__ == sorted(sub.__all__) and sub.__doc__
         assert all(hasattr(sub, name) for name in sub.__all__)

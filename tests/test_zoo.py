@@ -148,3 +148,38 @@ def test_real_recipes_data_and_models_fit():
     size = lambda scale: sum(p.numel() for p in large(c, scale).parameters())
     assert size("ci") < size("small") / 3  # ci trains a smaller model, quick on one thread
     assert isinstance(text.CharVocab.from_text("ab"), text.CharVocab)
+
+
+def test_a_shared_folder_is_read_first_and_never_written(tiny, monkeypatch, capsys, tmp_path):
+    shared = tmp_path / "class-zoo"
+    seconds = zoo.build(shared, "ci", names=["tiny"])  # what `make zoo` does, for one recipe
+    assert list(seconds) == ["tiny"] and len(list(shared.glob("*.lbdlzoo"))) == 1
+    monkeypatch.setenv("LBDL_ZOO_SHARED", f"{tmp_path / 'missing'}:{shared}")
+    before = {p.name: p.stat().st_mtime_ns for p in shared.iterdir()}
+    capsys.readouterr()
+    first = zoo.load("tiny", scale="ci")
+    assert "loaded from the shared zoo" in capsys.readouterr().out
+    assert not tiny.exists() or not list(tiny.glob("*")), "nothing written to the reader's cache"
+    again = zoo.load("tiny", scale="ci", retrain=True)  # retraining goes to the reader's own cache
+    assert "training tiny" in capsys.readouterr().out and len(list(tiny.glob("*.lbdlzoo"))) == 1
+    assert {p.name: p.stat().st_mtime_ns for p in shared.iterdir()} == before, "the shared folder never written"
+    for (k, a), (_, b) in zip(first.model.state_dict().items(), again.model.state_dict().items()):
+        assert torch.equal(a, b), k  # the same recipe and seed give the same weights
+    zoo.clear()
+    assert len(list(shared.glob("*.lbdlzoo"))) == 1, "clear() forgets the reader's copies, not the class's"
+
+
+def test_a_damaged_shared_file_falls_back_to_the_readers_cache(tiny, monkeypatch, capsys, tmp_path):
+    shared = tmp_path / "class-zoo"
+    zoo.build(shared, "ci", names=["tiny"])
+    path = next(shared.glob("*.lbdlzoo"))
+    path.write_bytes(path.read_bytes()[:100])
+    damaged = path.read_bytes()
+    monkeypatch.setenv("LBDL_ZOO_SHARED", str(shared))
+    capsys.readouterr()
+    zoo.load("tiny", scale="ci")
+    out = capsys.readouterr().out
+    assert "in the shared zoo" in out and "cannot be used" in out and "training tiny" in out
+    assert path.read_bytes() == damaged and len(list(tiny.glob("*.lbdlzoo"))) == 1  # trained into the cache
+    zoo.load("tiny", scale="ci")
+    assert "loaded from the cache" in capsys.readouterr().out

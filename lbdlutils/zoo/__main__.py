@@ -1,0 +1,29 @@
+"""``python -m lbdlutils.zoo --scale small --out DIR``: pre-train every recipe into a class's shared folder.
+
+Then point the students' kernels at it, read-only: ``LBDL_ZOO_SHARED=DIR`` (README, Teaching).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import RECIPES, build
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m lbdlutils.zoo", description=__doc__.split("\n\n")[0])
+    p.add_argument("names", nargs="*", help=f"recipes to train (default: all of {', '.join(sorted(RECIPES))})")
+    p.add_argument("--scale", default="small", help="ci, small or full (default small)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, required=True, help="the shared folder to fill")
+    args = p.parse_args(argv)
+    seconds = build(args.out, args.scale, args.seed, args.names or None)
+    for name, s in seconds.items():
+        print(f"{name}: {s:.1f} s")
+    print(f"zoo: {len(seconds)} models at {args.scale} in {args.out}; share it read-only with LBDL_ZOO_SHARED")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

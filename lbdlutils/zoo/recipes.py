@@ -1,0 +1,104 @@
+"""The zoo's recipes: the models several chapters share, each with its data, its model and its training."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import torch
+from torch import nn
+
+from .. import scale as _scale
+from .. import train
+from ..data import text
+from ..models import gpt
+
+
+class Corpus(NamedTuple):
+    """A character corpus cut into training and held-out token streams."""
+
+    vocab: text.CharVocab
+    train_ids: torch.Tensor
+    val_ids: torch.Tensor
+
+
+class Trained(NamedTuple):
+    """What :func:`load` returns: the model (in eval mode, on the session's device) and its metrics."""
+
+    model: nn.Module
+    metrics: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to make one zoo model: its data, its untrained model, and its training (which returns metrics)."""
+
+    description: str
+    corpus: Callable[[str], Corpus]
+    build: Callable[[Corpus, str], nn.Module]  # (data, scale) -> the untrained model
+    fit: Callable[[nn.Module, Corpus, str, int], dict[str, Any]]
+
+
+def _python_corpus(scale: str) -> Corpus:
+    chars = _scale.pick(ci=300_000, small=1_000_000, full=2_000_000, scale=scale)
+    corpus = text.python_corpus(chars)
+    vocab = text.CharVocab.from_text(corpus)
+    ids = vocab.encode(corpus)
+    cut = int(0.9 * len(ids))
+    return Corpus(vocab, ids[:cut], ids[cut:])
+
+
+def _grammar_corpus(scale: str) -> Corpus:
+    n = _scale.pick(ci=100_000, small=300_000, full=1_000_000, scale=scale)
+    train_text, val_text = text.grammar_corpus(n, seed=0), text.grammar_corpus(30_000, seed=1)
+    vocab = text.CharVocab.from_text(train_text + val_text)
+    return Corpus(vocab, vocab.encode(train_text), vocab.encode(val_text))
+
+
+def _fit_python(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str, Any]:
+    steps = _scale.pick(ci=200, small=2500, full=10_000, scale=scale)
+    return train.train_lm(model, c.train_ids, steps=steps, batch=12, lr=3e-3, val_ids=c.val_ids, seed=seed,
+                          live=False, desc="GPT on Python source")
+
+
+def _fit_grammar(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str, Any]:
+    steps = _scale.pick(ci=300, small=1000, full=3000, scale=scale)
+    return train.train_lm(model, c.train_ids, steps=steps, batch=32, lr=3e-3, val_ids=c.val_ids, seed=seed,
+                          live=False, desc="GPT on the grammar")
+
+
+def _build_python_large(c: Corpus, scale: str) -> nn.Module:
+    # ci: narrower and shallower, quick on one thread; the context stays 128 for chapter 7's samples
+    width, layers = _scale.pick(ci=(64, 4), small=(128, 6), full=(128, 6), scale=scale)
+    return gpt.GPT(len(c.vocab), width, 4, layers, 128)
+
+
+def _fit_python_large(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str, Any]:
+    steps = _scale.pick(ci=200, small=2000, full=8000, scale=scale)
+    lr = _scale.pick(ci=6e-3, small=2e-3, full=2e-3, scale=scale)  # ci: the small model takes a larger step
+    evals = _scale.pick(ci=2, small=10, full=10, scale=scale)  # each one a pass over held-out text: few at ci
+    return train.train_lm(model, c.train_ids, steps=steps, batch=16, lr=lr, val_ids=c.val_ids, evals=evals,
+                          seed=seed, live=False, desc="larger GPT on Python source")
+
+
+RECIPES: dict[str, Recipe] = {
+    "gpt-python": Recipe("character GPT (4 layers, 4 heads, width 128, context 64) on Python's own source",
+                         _python_corpus, lambda c, scale: gpt.GPT(len(c.vocab), 128, 4, 4, 64), _fit_python),
+    "gpt-python-large": Recipe("character GPT (6 layers, 4 heads, width 128, context 128; at ci 4 layers of "
+                               "width 64) on Python's own source", _python_corpus, _build_python_large,
+                               _fit_python_large),
+    "gpt-grammar": Recipe("character GPT (2 layers, 4 heads, width 64, context 64) on the grammar corpus",
+                          _grammar_corpus, lambda c, scale: gpt.GPT(len(c.vocab), 64, 4, 2, 64), _fit_grammar),
+}
+
+
+def _recipe(name: str) -> Recipe:
+    if name not in RECIPES:
+        raise ValueError(f"no model {name!r} in the zoo: it has {', '.join(sorted(RECIPES))}")
+    return RECIPES[name]
+
+
+def corpus(name: str, scale: str | None = None) -> Corpus:
+    """The data a zoo model is trained on (vocabulary, training and held-out token streams)."""
+    return _recipe(name).corpus(_scale.check_scale(scale) if scale else _scale.get_scale())
