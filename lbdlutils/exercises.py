@@ -8,6 +8,7 @@ attempt never stops the notebook; a solution the checker rejects raises (it is o
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -69,22 +70,29 @@ def exercise(name: str, answer: Any, check: Check, *, solution: bool = False) ->
     print(f"✓ {name}: correct" if ok else f"✗ {name}: {problem}")
 
 
-def _first_difference(got: torch.Tensor, want: torch.Tensor) -> str:
-    diff = (got.double() - want.double()).abs()
-    where = tuple(int(i) for i in torch.nonzero(diff == diff.max())[0])
-    return f"at index {where} you give {got[where].item():.4g} where {want[where].item():.4g} is right"
+def _first_difference(got: torch.Tensor, want: torch.Tensor, rtol: float, atol: float) -> str:
+    """Where ``got`` first parts from ``want``, in words; NaN and infinities named as such."""
+    g, w = got.double(), want.double()
+    wrong = ~torch.isclose(g, w, rtol=rtol, atol=atol)
+    where = tuple(int(i) for i in torch.nonzero(wrong)[0]) if wrong.any() else tuple(0 for _ in g.shape)
+    say = lambda x: "NaN" if math.isnan(x) else ("an infinity" if math.isinf(x) else f"{x:.4g}")  # noqa: E731
+    return f"at index {where} you give {say(g[where].item())} where {say(w[where].item())} is right"
 
 
 def same_as(reference: Callable[..., Any], inputs: Sequence[tuple], rtol: float = 1e-5,
             atol: float = 1e-6) -> Check:
-    """A checker: the answer, a function, must give ``reference(*args)`` for every ``args`` in ``inputs``."""
+    """A checker: the answer, a function, must give ``reference(*args)`` for every ``args`` in ``inputs``.
+
+    The answer and the reference each get their own copy of the inputs: an answer that changes its
+    inputs in place cannot make the reference agree with it.
+    """
     def check(answer: Any) -> str | None:
         if not callable(answer):
             return f"expected a function, got {type(answer).__name__}"
         for args in inputs:
             shapes = ", ".join(str(tuple(a.shape)) if isinstance(a, torch.Tensor) else repr(a) for a in args)
             where = f"for inputs {shapes} " if args else ""
-            got, want = answer(*args), reference(*args)
+            got, want = answer(*copy.deepcopy(args)), reference(*copy.deepcopy(args))
             if got is None or got is Ellipsis:
                 return "your function returns nothing: end it with return ..."
             if isinstance(want, torch.Tensor):
@@ -93,7 +101,7 @@ def same_as(reference: Callable[..., Any], inputs: Sequence[tuple], rtol: float 
                 if got.shape != want.shape:
                     return f"{where}your result has shape {tuple(got.shape)}, expected {tuple(want.shape)}"
                 if not torch.allclose(got.double(), want.double(), rtol=rtol, atol=atol):
-                    return f"{where}the values are wrong: {_first_difference(got, want)}"
+                    return f"{where}the values are wrong: {_first_difference(got, want, rtol, atol)}"
             elif got != want:  # say which way it is off, without giving the answer away
                 way = f", which is too {'small' if got < want else 'large'}" if isinstance(got, int | float) else ""
                 return f"{where}you give {got!r}{way}"

@@ -140,3 +140,17 @@ def test_a_nan_answer_is_rejected_even_by_a_checker_that_nan_would_fool(capsys):
     assert "returned NaN (not a number) at index (1,)" in capsys.readouterr().out
     lbdl.exercise("square", lambda x: x * x, check_close_enough)
     assert "✓ square: correct" in capsys.readouterr().out
+
+
+def test_same_as_gives_each_side_its_own_inputs_and_names_infinities():
+    def doubles_in_place(x):  # changes its input: the reference must not see the change
+        return x.mul_(2)
+
+    check = lbdl.same_as(lambda x: x * 2, [(torch.ones(3),)])
+    assert check(doubles_in_place) is None  # right values, computed on its own copy
+    assert "values are wrong" in check(lambda x: x.zero_())  # zeroing its input no longer zeroes the reference's
+    assert "you give 1 where 2 is right" in lbdl.same_as(lambda x: x * 2, [(torch.ones(3),)])(lambda x: x)
+    inf = lbdl.same_as(lambda x: x, [(torch.tensor([1.0, 2.0]),)])(lambda x: x / torch.tensor([1.0, 0.0]))
+    assert inf.endswith("at index (1,) you give an infinity where 2 is right"), inf
+    both = lbdl.same_as(lambda x: x.log(), [(torch.tensor([0.0, 1.0]),)])(lambda x: x.log() + 1)
+    assert "at index (0,)" not in both and "at index (1,) you give 1 where 0 is right" in both  # -inf agrees
