@@ -23,7 +23,7 @@ def zoo_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(autouse=True)
 def _fresh_state(monkeypatch: pytest.MonkeyPatch, zoo_cache: str):
     """No test sees another's scale, session, metrics, environment variables, torch threads, nor the user's zoo."""
-    for var in ("LBDL_SCALE", "LBDL_DEVICE", "LBDL_THREADS", "LBDL_METRICS", "LBDL_HEADLESS"):
+    for var in ("LBDL_SCALE", "LBDL_DEVICE", "LBDL_THREADS", "LBDL_METRICS", "LBDL_HEADLESS", "LBDL_ZOO_SHARED"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LBDL_CACHE", zoo_cache)
     monkeypatch.setattr(scale, "_current", None)
