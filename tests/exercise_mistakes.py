@@ -26,7 +26,8 @@ MISTAKES: dict[str, dict[str, str]] = {
         "unweighted means": "def m_step(x, r):\n    counts = r.sum(0)\n    mu = x.mean(0).expand(r.shape[1], -1)\n"
         "    diff = x[None] - mu[:, None]\n    Sigma = torch.einsum('kn,kni,knj->kij', r.T, diff, diff) / "
         "counts[:, None, None]\n    return counts / len(x), mu, Sigma",
-        "covariance divided by N − 1": "def m_step(x, r):\n    counts = r.sum(0)\n    mu = (r.T @ x) / counts[:, None]\n"
+        "covariance divided by N − 1": "def m_step(x, r):\n    counts = r.sum(0)\n    mu = (r.T @ x) /"
+        " counts[:, None]\n"
         "    diff = x[None] - mu[:, None]\n    Sigma = torch.einsum('kn,kni,knj->kij', r.T, diff, diff) / "
         "(counts[:, None, None] - 1)\n    return counts / len(x), mu, Sigma",
         "weights not normalised (counts for π)": "def m_step(x, r):\n    counts = r.sum(0)\n"
@@ -38,7 +39,8 @@ MISTAKES: dict[str, dict[str, str]] = {
         "counts[:, None, None]\n    return counts / len(x), mu, Sigma",
     },
     "2.1 convolution FLOPs": {
-        "counts a multiply-add as one operation": "def conv_flops(B, C, D, H, W, k):\n    return B * D * H * W * C * k * k",
+        "counts a multiply-add as one operation": "def conv_flops(B, C, D, H, W, k):\n    return B * D * H * W"
+        " * C * k * k",
         "forgets the batch": "def conv_flops(B, C, D, H, W, k):\n    return 2 * D * H * W * C * k * k",
         "k where k² is due": "def conv_flops(B, C, D, H, W, k):\n    return 2 * B * D * H * W * C * k",
     },
@@ -52,7 +54,8 @@ MISTAKES: dict[str, dict[str, str]] = {
         "    e = z.exp()\n    return e / e.sum(dim, keepdim=True)",
         "subtracts the global maximum, not each row's": "def stable_softmax(z, dim):\n    e = (z - z.max()).exp()\n"
         "    return e / e.sum(dim, keepdim=True)",
-        "a wrong axis: always the last one": "def stable_softmax(z, dim):\n    e = (z - z.amax(-1, keepdim=True)).exp()\n"
+        "a wrong axis: always the last one": "def stable_softmax(z, dim):\n    e = (z - z.amax(-1,"
+        " keepdim=True)).exp()\n"
         "    return e / e.sum(-1, keepdim=True)",
     },
     "3.1 perplexity": {
@@ -96,14 +99,19 @@ MISTAKES: dict[str, dict[str, str]] = {
     },
     "4.3 attention without loops": {
         "a missing scale factor: no 1/√d": "def attention(q, k, v, causal):\n    scores = q @ k.transpose(-2, -1)\n"
-        "    if causal:\n        scores = scores.masked_fill(~torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool).tril(), "
+        "    if causal:\n        scores = scores.masked_fill(~torch.ones(q.shape[-2], k.shape[-2],"
+        " dtype=torch.bool).tril(), "
         "float('-inf'))\n    return scores.softmax(-1) @ v",
         "a wrong axis: softmax over the queries": "def attention(q, k, v, causal):\n"
-        "    scores = q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5\n    if causal:\n        scores = scores.masked_fill("
-        "~torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool).tril(), float('-inf'))\n    return scores.softmax(-2) @ v",
+        "    scores = q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5\n    if causal:\n        scores ="
+        " scores.masked_fill("
+        "~torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool).tril(), float('-inf'))\n    return"
+        " scores.softmax(-2) @ v",
         "masks the past instead of the future": "def attention(q, k, v, causal):\n"
-        "    scores = q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5\n    if causal:\n        scores = scores.masked_fill("
-        "~torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool).triu(), float('-inf'))\n    return scores.softmax(-1) @ v",
+        "    scores = q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5\n    if causal:\n        scores ="
+        " scores.masked_fill("
+        "~torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool).triu(), float('-inf'))\n    return"
+        " scores.softmax(-1) @ v",
     },
     "5.1 bottleneck parameters": {
         "forgets the batch norms": "def bottleneck_parameters(c_in, mid, c_out, stride):\n"
@@ -152,7 +160,8 @@ MISTAKES: dict[str, dict[str, str]] = {
         "a substitution costs 2": "def levenshtein(a, b):\n"
         "    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]\n"
         "    for i in range(1, len(a) + 1):\n        for j in range(1, len(b) + 1):\n"
-        "            d[i][j] = min(d[i-1][j] + 1, d[i][j-1] + 1, d[i-1][j-1] + 2 * (a[i-1] != b[j-1]))\n    return d[-1][-1]",
+        "            d[i][j] = min(d[i-1][j] + 1, d[i][j-1] + 1, d[i-1][j-1] + 2 * (a[i-1] != b[j-1]))\n   "
+        " return d[-1][-1]",
         "substitutions only, plus the difference in length": "def levenshtein(a, b):\n"
         "    return sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))",
         "forgets insertions": "def levenshtein(a, b):\n"

@@ -4,11 +4,10 @@ and accepts the solution (the mistakes: tests/exercise_mistakes.py)."""
 from __future__ import annotations
 
 import pytest
+from exercise_mistakes import MISTAKES  # noqa: I001 - tests/ is on the path
 
 import lbdlutils as lbdl
 from lbdlutils.classroom import chapter, notebooks
-
-from exercise_mistakes import MISTAKES  # noqa: I001 - tests/ is on the path
 
 FOUND = {ex.name: (path, ex) for path in notebooks.chapter_paths()
          for ex in notebooks.exercises(notebooks.read(path))}
