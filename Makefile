@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 NB     ?= $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: lab test lint unit render nbval budgets reproduce bench browser screenshot binder-check colab-check student zoo \
+.PHONY: lab test lint unit render nbval budgets reproduce bench browser screenshot binder-check colab-check student zoo slides \
 	clean help
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make binder-check  every notebook at small under one CPU, 2 GB and no network, as on Binder"
 	@echo "make colab-check   notebooks at ci in a Colab-like venv (Python 3.12, ipywidgets 7.7.1), installed as on Colab"
 	@echo "make student each chapter's student edition (no solutions) in student/; grade with lbdl-grade (README)"
+	@echo "make slides one offline reveal.js deck per chapter in slides/, checked in Chromium (network cut)"
 	@echo "make zoo    every zoo model pre-trained at SCALE into ZOO=DIR, a class's shared read-only zoo (README)"
 
 $(PY):
@@ -114,6 +115,20 @@ binder-check: $(VENV)/.test
 COLAB_PYTHON ?= $(HOME)/.pyenv/versions/3.12.1/bin/python
 colab-check: $(VENV)/.test
 	$(PY) scripts/colab_check.py --python $(COLAB_PYTHON) $(NB)
+
+# Lecture decks: one reveal.js deck per chapter in slides/ (from the committed outputs, nothing fetched when
+# opened), then each opened in Chromium with the network cut: slide count, figures, math. reveal.js, MathJax,
+# require.js and jQuery come from npm once (build/slides-npm). `scripts/slides.py tag` writes the slide metadata.
+$(VENV)/.slides: pyproject.toml $(VENV)/.test
+	$(PY) -m pip install -e ".[test,slides]"
+	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && apt-get install -y -qq chromium; } || \
+	  { echo "make slides checks the decks in Chromium at $(CHROMIUM): apt-get install chromium (or CHROMIUM=/path)"; exit 1; }
+	touch $@
+
+slides: $(VENV)/.slides
+	$(PY) scripts/slides.py build slides $(NB)
+	$(PY) scripts/slides.py check $(CHROMIUM) slides $(NB)
 
 # A class's shared zoo: every recipe pre-trained at SCALE into ZOO, for students' kernels to read (LBDL_ZOO_SHARED).
 ZOO ?= zoo-shared

@@ -165,3 +165,14 @@ def test_cited_works_exist(nb):
             if tag.startswith("cite:"):
                 assert cell["cell_type"] == "code", f"{path.name} cell {i}: {tag} on a markdown cell"
                 assert tag[5:] in keys, f"{path.name} cell {i}: {tag} is not a key of the bibliography"
+
+
+def test_slide_metadata_follows_the_rule(nb):
+    """A slide per book section, a sub-slide per idea, set-up and solutions skipped (scripts/slides.py)."""
+    import slides
+
+    path, data = nb
+    kinds = [c.get("metadata", {}).get("slideshow", {}).get("slide_type") for c in data["cells"]]
+    assert kinds == [slides.slide_type(data, i) for i in range(len(data["cells"]))], \
+        f"{path.name}: slide metadata is stale: run python scripts/slides.py tag"
+    assert kinds[0] == "slide" and "skip" in kinds[:6] and kinds.count("slide") >= 2
