@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 NB     ?= $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: lab test lint unit render nbval budgets reproduce bench browser screenshot binder-check colab-check student zoo slides \
+.PHONY: lab test lint unit render nbval budgets reproduce bench browser screenshot binder-check colab-check student zoo slides hub-check \
 	clean help
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make binder-check  every notebook at small under one CPU, 2 GB and no network, as on Binder"
 	@echo "make colab-check   notebooks at ci in a Colab-like venv (Python 3.12, ipywidgets 7.7.1), installed as on Colab"
 	@echo "make student each chapter's student edition (no solutions) in student/; grade with lbdl-grade (README)"
+	@echo "make hub-check     JupyterHub on this machine, two students run chapter 5 from a shared read-only zoo"
 	@echo "make slides one offline reveal.js deck per chapter in slides/, checked in Chromium (network cut)"
 	@echo "make zoo    every zoo model pre-trained at SCALE into ZOO=DIR, a class's shared read-only zoo (README)"
 
@@ -129,6 +130,15 @@ $(VENV)/.slides: pyproject.toml $(VENV)/.test
 slides: $(VENV)/.slides
 	$(PY) scripts/slides.py build slides $(NB)
 	$(PY) scripts/slides.py check $(CHROMIUM) slides $(NB)
+
+# A class's JupyterHub for real (not part of make test): two students run chapter 5 at ci from a shared,
+# read-only zoo, through the hub's API (docs/hub/jupyterhub_config.py is the set-up docs/teaching.md gives).
+$(VENV)/.hub: pyproject.toml $(VENV)/.test
+	$(PY) -m pip install -e ".[test,hub]"
+	touch $@
+
+hub-check: $(VENV)/.hub
+	$(PY) scripts/hub_check.py
 
 # A class's shared zoo: every recipe pre-trained at SCALE into ZOO, for students' kernels to read (LBDL_ZOO_SHARED).
 ZOO ?= zoo-shared
