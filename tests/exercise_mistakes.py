@@ -255,3 +255,71 @@ MISTAKES: dict[str, dict[str, str]] = {
         "    return set(torch.nonzero(reach[i]).flatten().tolist())",
     },
 }
+
+MISTAKES |= {
+    "1.4 the E-step": {
+        "forgets the weights π": "def e_step(x, pi, mu, Sigma):\n"
+        "    log_p = torch.distributions.MultivariateNormal(mu, Sigma).log_prob(x[:, None])\n"
+        "    return log_p.softmax(-1)",
+        "densities, not log-densities: they underflow far from the means (large values)":
+        "def e_step(x, pi, mu, Sigma):\n"
+        "    p = torch.distributions.MultivariateNormal(mu, Sigma).log_prob(x[:, None]).exp() * pi\n"
+        "    return p / p.sum(-1, keepdim=True)",
+        "a wrong axis: normalises over the samples": "def e_step(x, pi, mu, Sigma):\n"
+        "    log_p = torch.distributions.MultivariateNormal(mu, Sigma).log_prob(x[:, None])\n"
+        "    return (pi.log() + log_p).softmax(0)",
+        "the covariances' diagonals only": "def e_step(x, pi, mu, Sigma):\n"
+        "    diag = torch.diag_embed(Sigma.diagonal(dim1=-2, dim2=-1))\n"
+        "    log_p = torch.distributions.MultivariateNormal(mu, diag).log_prob(x[:, None])\n"
+        "    return (pi.log() + log_p).softmax(-1)",
+    },
+    "1.5 bias and variance": {
+        "variance divided by S − 1 (a size of 1 breaks it)": "def bias_variance(preds, truth):\n"
+        "    mean = preds.mean(0)\n    return ((mean - truth) ** 2).mean().item(), preds.var(0).mean().item()",
+        "a wrong axis: averages over the test points first": "def bias_variance(preds, truth):\n"
+        "    mean = preds.mean(1, keepdim=True)\n"
+        "    return ((mean - truth) ** 2).mean().item(), ((preds - mean) ** 2).mean().item()",
+        "the bias not squared": "def bias_variance(preds, truth):\n    mean = preds.mean(0)\n"
+        "    return (mean - truth).abs().mean().item(), ((preds - mean) ** 2).mean().item()",
+    },
+    "2.4 strides of a permutation": {
+        "permutes the shape, not the strides": "def permuted_strides(shape, order):\n"
+        "    new = [shape[i] for i in order]\n    strides, step = [0] * len(new), 1\n"
+        "    for i in reversed(range(len(new))):\n        strides[i], step = step, step * new[i]\n"
+        "    return tuple(strides)",
+        "the inverse permutation": "def permuted_strides(shape, order):\n"
+        "    strides, step = [0] * len(shape), 1\n    for i in reversed(range(len(shape))):\n"
+        "        strides[i], step = step, step * shape[i]\n"
+        "    inverse = [order.index(i) for i in range(len(order))]\n    return tuple(strides[i] for i in inverse)",
+        "off by one: each stride the product of the sizes from its own axis on": "def permuted_strides(shape, order):\n"
+        "    strides, step = [0] * len(shape), 1\n    for i in reversed(range(len(shape))):\n"
+        "        step = step * shape[i]\n        strides[i] = step\n    return tuple(strides[i] for i in order)",
+    },
+    "2.5 a roofline prediction": {
+        "adds the two times": "def roofline_seconds(F, B, P, W):\n    return F / P + B / W",
+        "the faster of the two": "def roofline_seconds(F, B, P, W):\n    return min(F / P, B / W)",
+        "compute time only": "def roofline_seconds(F, B, P, W):\n    return F / P",
+    },
+    "3.4 label smoothing": {
+        "spreads ε over the other classes only (ε/(C − 1))": "def smoothed_cross_entropy(logits, targets, eps):\n"
+        "    C = logits.shape[-1]\n"
+        "    q = torch.full_like(logits, eps / (C - 1)).scatter(-1, targets[:, None], 1 - eps)\n"
+        "    return -(q * logits.log_softmax(-1)).sum(-1).mean()",
+        "keeps 1 on the true class": "def smoothed_cross_entropy(logits, targets, eps):\n"
+        "    C = logits.shape[-1]\n    q = torch.full_like(logits, eps / C).scatter(-1, targets[:, None], 1.0)\n"
+        "    return -(q * logits.log_softmax(-1)).sum(-1).mean()",
+        "sums over the samples instead of averaging": "def smoothed_cross_entropy(logits, targets, eps):\n"
+        "    C = logits.shape[-1]\n    q = torch.full_like(logits, eps / C).scatter_add(-1, targets[:, None], "
+        "torch.full_like(logits[:, :1], 1 - eps))\n    return -(q * logits.log_softmax(-1)).sum()",
+        "log of a softmax: overflows at large values": "def smoothed_cross_entropy(logits, targets, eps):\n"
+        "    C = logits.shape[-1]\n    q = torch.full_like(logits, eps / C).scatter_add(-1, targets[:, None], "
+        "torch.full_like(logits[:, :1], 1 - eps))\n    p = logits.exp() / logits.exp().sum(-1, keepdim=True)\n"
+        "    return -(q * p.log()).sum(-1).mean()",
+    },
+    "3.5 softmax backward": {
+        "forgets the inner product": "def softmax_backward(s, g):\n    return s * g",
+        "a wrong axis: the inner product over the first axis": "def softmax_backward(s, g):\n"
+        "    return s * (g - (g * s).sum(0, keepdim=True))",
+        "the Jacobian's diagonal only": "def softmax_backward(s, g):\n    return s * (1 - s) * g",
+    },
+}
