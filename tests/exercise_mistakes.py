@@ -323,3 +323,42 @@ MISTAKES |= {
         "the Jacobian's diagonal only": "def softmax_backward(s, g):\n    return s * (1 - s) * g",
     },
 }
+
+MISTAKES |= {
+    "4.4 GELU's tanh approximation": {
+        "forgets the cubic term": "def gelu_tanh(x):\n"
+        "    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * x))",
+        "2/π without the square root": "def gelu_tanh(x):\n"
+        "    return 0.5 * x * (1 + torch.tanh(2 / math.pi * (x + 0.044715 * x**3)))",
+        "the exact GELU instead": "def gelu_tanh(x):\n    return 0.5 * x * (1 + torch.erf(x / math.sqrt(2)))",
+    },
+    "4.5 the size of a multi-head attention layer": {
+        "forgets the biases": "def mha_parameters(d, heads, bias):\n    return 4 * d * d",
+        "projections per head": "def mha_parameters(d, heads, bias):\n"
+        "    return heads * 4 * d * d + (4 * d if bias else 0)",
+        "forgets the output projection": "def mha_parameters(d, heads, bias):\n"
+        "    return 3 * d * d + (3 * d if bias else 0)",
+    },
+    "5.4 an MLP by hand": {
+        "a ReLU after the last layer too": "def mlp_forward(x, weights, biases):\n"
+        "    for W, b in zip(weights, biases):\n        x = (x @ W.T + b).relu()\n    return x",
+        "forgets the transpose (a wrong axis)": "def mlp_forward(x, weights, biases):\n"
+        "    for k, (W, b) in enumerate(zip(weights, biases)):\n        x = x @ W + b\n"
+        "        x = x.relu() if k < len(weights) - 1 else x\n    return x",
+        "forgets the biases": "def mlp_forward(x, weights, biases):\n"
+        "    for k, W in enumerate(weights):\n        x = x @ W.T\n"
+        "        x = x.relu() if k < len(weights) - 1 else x\n    return x",
+        "off by one: a ReLU on the input, none between the last two layers": "def mlp_forward(x, weights, biases):\n"
+        "    for W, b in zip(weights, biases):\n        x = x.relu() @ W.T + b\n    return x",
+    },
+    "5.5 the size of our GPT": {
+        "forgets the position embedding": "def gpt_parameters(vocab, d, layers, context, tied):\n"
+        "    return vocab * d + layers * (12 * d * d + 2 * d) + d + (0 if tied else d * vocab)",
+        "an MLP of width d": "def gpt_parameters(vocab, d, layers, context, tied):\n"
+        "    return vocab * d + context * d + layers * (6 * d * d + 2 * d) + d + (0 if tied else d * vocab)",
+        "biases in the layer norms": "def gpt_parameters(vocab, d, layers, context, tied):\n"
+        "    return vocab * d + context * d + layers * (12 * d * d + 4 * d) + 2 * d + (0 if tied else d * vocab)",
+        "tied weights counted twice": "def gpt_parameters(vocab, d, layers, context, tied):\n"
+        "    return 2 * vocab * d + context * d + layers * (12 * d * d + 2 * d) + d",
+    },
+}
