@@ -362,3 +362,82 @@ MISTAKES |= {
         "    return 2 * vocab * d + context * d + layers * (12 * d * d + 2 * d) + d",
     },
 }
+
+MISTAKES |= {
+    "6.4 top-k accuracy": {
+        "the k smallest logits": "def top_k_accuracy(logits, labels, k):\n"
+        "    best = logits.topk(k, dim=-1, largest=False).indices\n"
+        "    return (best == labels[:, None]).any(-1).float().mean().item()",
+        "a wrong axis: the top k samples of each class": "def top_k_accuracy(logits, labels, k):\n"
+        "    best = logits.topk(min(k, len(logits)), dim=0).indices\n"
+        "    return sum(int(n in best[:, labels[n]]) for n in range(len(labels))) / len(labels)",
+        "off by one: k + 1 guesses": "def top_k_accuracy(logits, labels, k):\n"
+        "    best = logits.topk(min(k + 1, logits.shape[1]), dim=-1).indices\n"
+        "    return (best == labels[:, None]).any(-1).float().mean().item()",
+    },
+    "6.5 retrieval accuracy": {
+        "dot products, not cosines (large values win)": "def retrieval_accuracy(images, texts):\n"
+        "    return ((images @ texts.T).argmax(-1) == torch.arange(len(images))).float().mean().item()",
+        "a wrong axis: texts to images": "def retrieval_accuracy(images, texts):\n"
+        "    sims = F.normalize(images, dim=-1) @ F.normalize(texts, dim=-1).T\n"
+        "    return (sims.argmax(0) == torch.arange(len(images))).float().mean().item()",
+        "nearest by Euclidean distance": "def retrieval_accuracy(images, texts):\n"
+        "    return (torch.cdist(images, texts).argmin(-1) == torch.arange(len(images))).float().mean().item()",
+    },
+    "7.4 a repetition penalty": {
+        "divides negative logits too (raising them)": "def repetition_penalty(logits, previous, theta):\n"
+        "    out = logits.clone()\n    for v in set(previous):\n        out[v] = out[v] / theta\n    return out",
+        "once per occurrence (repeats compound)": "def repetition_penalty(logits, previous, theta):\n"
+        "    out = logits.clone()\n    for v in previous:\n"
+        "        out[v] = out[v] / theta if out[v] > 0 else out[v] * theta\n    return out",
+        "penalises the tokens never generated": "def repetition_penalty(logits, previous, theta):\n"
+        "    out = logits.clone()\n    for v in set(range(len(logits))) - set(previous):\n"
+        "        out[v] = out[v] / theta if out[v] > 0 else out[v] * theta\n    return out",
+    },
+    "7.5 the posterior mean of DDPM": {
+        "ᾱ_t where ᾱ_{t−1} is due (off by one)": "def posterior_mean(x0, x_t, t, betas):\n"
+        "    ab = torch.cumprod(1 - betas, 0)\n    a_t, ab_t = 1 - betas[t], ab[t]\n"
+        "    return (ab_t.sqrt() * betas[t] * x0 + a_t.sqrt() * (1 - ab_t) * x_t) / (1 - ab_t)",
+        "the two coefficients swapped": "def posterior_mean(x0, x_t, t, betas):\n"
+        "    ab = torch.cumprod(1 - betas, 0)\n    a_t, ab_t, ab_p = 1 - betas[t], ab[t], ab[t - 1]\n"
+        "    return (ab_p.sqrt() * betas[t] * x_t + a_t.sqrt() * (1 - ab_p) * x0) / (1 - ab_t)",
+        "forgets the square roots": "def posterior_mean(x0, x_t, t, betas):\n"
+        "    ab = torch.cumprod(1 - betas, 0)\n    a_t, ab_t, ab_p = 1 - betas[t], ab[t], ab[t - 1]\n"
+        "    return (ab_p * betas[t] * x0 + a_t * (1 - ab_p) * x_t) / (1 - ab_t)",
+    },
+    "8.4 the bytes of a quantized model": {
+        "forgets the scales": "def model_bytes(n, fmt):\n    blocks = -(-n // 32)\n"
+        "    return {'fp32': 4 * n, 'fp16': 2 * n, 'Q8_0': 32 * blocks, 'Q4_0': 16 * blocks}[fmt]",
+        "rounds the blocks down (a size of 1 breaks it)": "def model_bytes(n, fmt):\n    blocks = n // 32\n"
+        "    return {'fp32': 4 * n, 'fp16': 2 * n, 'Q8_0': 34 * blocks, 'Q4_0': 18 * blocks}[fmt]",
+        "fp32 scales": "def model_bytes(n, fmt):\n    blocks = -(-n // 32)\n"
+        "    return {'fp32': 4 * n, 'fp16': 2 * n, 'Q8_0': 36 * blocks, 'Q4_0': 20 * blocks}[fmt]",
+    },
+    "8.5 retrieving by cosine similarity": {
+        "dot products, not cosines (large values win)": "def top_k_docs(query, docs, k):\n"
+        "    return (docs @ query).topk(k).indices.tolist()",
+        "the least similar first": "def top_k_docs(query, docs, k):\n"
+        "    sims = F.normalize(docs, dim=-1) @ F.normalize(query, dim=0)\n"
+        "    return sims.topk(k, largest=False).indices.tolist()",
+        "off by one: k − 1 documents": "def top_k_docs(query, docs, k):\n"
+        "    sims = F.normalize(docs, dim=-1) @ F.normalize(query, dim=0)\n"
+        "    return sims.topk(k).indices.tolist()[:-1]",
+    },
+    "9.4 the discriminator's loss": {
+        "the labels swapped": "def discriminator_loss(real_logits, fake_logits):\n"
+        "    return F.softplus(real_logits).mean() + F.softplus(-fake_logits).mean()",
+        "log of a sigmoid: overflows at large values": "def discriminator_loss(real_logits, fake_logits):\n"
+        "    return -(torch.sigmoid(real_logits).log().mean() + (1 - torch.sigmoid(fake_logits)).log().mean())",
+        "averages the two terms": "def discriminator_loss(real_logits, fake_logits):\n"
+        "    return (F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()) / 2",
+    },
+    "9.5 mean aggregation": {
+        "sums instead of averaging": "def mean_aggregate(A, H):\n    return A @ H",
+        "divides by zero for an isolated node": "def mean_aggregate(A, H):\n"
+        "    return (A @ H) / A.sum(1, keepdim=True)",
+        "a wrong axis: what each node sends, not what it receives": "def mean_aggregate(A, H):\n"
+        "    return (A.T @ H) / A.T.sum(1, keepdim=True).clamp(min=1)",
+        "includes the node itself": "def mean_aggregate(A, H):\n    A = A + torch.eye(len(A), dtype=A.dtype)\n"
+        "    return (A @ H) / A.sum(1, keepdim=True)",
+    },
+}
