@@ -102,6 +102,8 @@ def same_as(reference: Callable[..., Any], inputs: Sequence[tuple], rtol: float 
                     return f"{where}your result has shape {tuple(got.shape)}, expected {tuple(want.shape)}"
                 if not torch.allclose(got.double(), want.double(), rtol=rtol, atol=atol):
                     return f"{where}the values are wrong: {_first_difference(got, want, rtol, atol)}"
+            elif isinstance(want, list | tuple) and type(got) is not type(want):
+                return f"{where}you return a {type(got).__name__}, expected a {type(want).__name__}"
             elif got != want:  # say which way it is off, without giving the answer away
                 way = f", which is too {'small' if got < want else 'large'}" if isinstance(got, int | float) else ""
                 return f"{where}you give {got!r}{way}"

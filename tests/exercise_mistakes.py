@@ -282,19 +282,6 @@ MISTAKES |= {
         "the bias not squared": "def bias_variance(preds, truth):\n    mean = preds.mean(0)\n"
         "    return (mean - truth).abs().mean().item(), ((preds - mean) ** 2).mean().item()",
     },
-    "2.4 strides of a permutation": {
-        "permutes the shape, not the strides": "def permuted_strides(shape, order):\n"
-        "    new = [shape[i] for i in order]\n    strides, step = [0] * len(new), 1\n"
-        "    for i in reversed(range(len(new))):\n        strides[i], step = step, step * new[i]\n"
-        "    return tuple(strides)",
-        "the inverse permutation": "def permuted_strides(shape, order):\n"
-        "    strides, step = [0] * len(shape), 1\n    for i in reversed(range(len(shape))):\n"
-        "        strides[i], step = step, step * shape[i]\n"
-        "    inverse = [order.index(i) for i in range(len(order))]\n    return tuple(strides[i] for i in inverse)",
-        "off by one: each stride the product of the sizes from its own axis on": "def permuted_strides(shape, order):\n"
-        "    strides, step = [0] * len(shape), 1\n    for i in reversed(range(len(shape))):\n"
-        "        step = step * shape[i]\n        strides[i] = step\n    return tuple(strides[i] for i in order)",
-    },
     "2.5 a roofline prediction": {
         "adds the two times": "def roofline_seconds(F, B, P, W):\n    return F / P + B / W",
         "the faster of the two": "def roofline_seconds(F, B, P, W):\n    return min(F / P, B / W)",
@@ -394,17 +381,6 @@ MISTAKES |= {
         "    out = logits.clone()\n    for v in set(range(len(logits))) - set(previous):\n"
         "        out[v] = out[v] / theta if out[v] > 0 else out[v] * theta\n    return out",
     },
-    "7.5 the posterior mean of DDPM": {
-        "ᾱ_t where ᾱ_{t−1} is due (off by one)": "def posterior_mean(x0, x_t, t, betas):\n"
-        "    ab = torch.cumprod(1 - betas, 0)\n    a_t, ab_t = 1 - betas[t], ab[t]\n"
-        "    return (ab_t.sqrt() * betas[t] * x0 + a_t.sqrt() * (1 - ab_t) * x_t) / (1 - ab_t)",
-        "the two coefficients swapped": "def posterior_mean(x0, x_t, t, betas):\n"
-        "    ab = torch.cumprod(1 - betas, 0)\n    a_t, ab_t, ab_p = 1 - betas[t], ab[t], ab[t - 1]\n"
-        "    return (ab_p.sqrt() * betas[t] * x_t + a_t.sqrt() * (1 - ab_p) * x0) / (1 - ab_t)",
-        "forgets the square roots": "def posterior_mean(x0, x_t, t, betas):\n"
-        "    ab = torch.cumprod(1 - betas, 0)\n    a_t, ab_t, ab_p = 1 - betas[t], ab[t], ab[t - 1]\n"
-        "    return (ab_p * betas[t] * x0 + a_t * (1 - ab_p) * x_t) / (1 - ab_t)",
-    },
     "8.4 the bytes of a quantized model": {
         "forgets the scales": "def model_bytes(n, fmt):\n    blocks = -(-n // 32)\n"
         "    return {'fp32': 4 * n, 'fp16': 2 * n, 'Q8_0': 32 * blocks, 'Q4_0': 16 * blocks}[fmt]",
@@ -423,14 +399,6 @@ MISTAKES |= {
         "    sims = F.normalize(docs, dim=-1) @ F.normalize(query, dim=0)\n"
         "    return sims.topk(k).indices.tolist()[:-1]",
     },
-    "9.4 the discriminator's loss": {
-        "the labels swapped": "def discriminator_loss(real_logits, fake_logits):\n"
-        "    return F.softplus(real_logits).mean() + F.softplus(-fake_logits).mean()",
-        "log of a sigmoid: overflows at large values": "def discriminator_loss(real_logits, fake_logits):\n"
-        "    return -(torch.sigmoid(real_logits).log().mean() + (1 - torch.sigmoid(fake_logits)).log().mean())",
-        "averages the two terms": "def discriminator_loss(real_logits, fake_logits):\n"
-        "    return (F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()) / 2",
-    },
     "9.5 mean aggregation": {
         "sums instead of averaging": "def mean_aggregate(A, H):\n    return A @ H",
         "divides by zero for an isolated node": "def mean_aggregate(A, H):\n"
@@ -439,5 +407,48 @@ MISTAKES |= {
         "    return (A.T @ H) / A.T.sum(1, keepdim=True).clamp(min=1)",
         "includes the node itself": "def mean_aggregate(A, H):\n    A = A + torch.eye(len(A), dtype=A.dtype)\n"
         "    return (A @ H) / A.sum(1, keepdim=True)",
+    },
+}
+
+MISTAKES |= {
+    "2.4 strides of a view": {
+        "forgets the steps": "def view_strides(shape, steps, order):\n"
+        "    strides, size = [0] * len(shape), 1\n    for i in reversed(range(len(shape))):\n"
+        "        strides[i], size = size, size * shape[i]\n    return tuple(strides[i] for i in order)",
+        "permutes the shape, not the strides": "def view_strides(shape, steps, order):\n"
+        "    new, st = [shape[i] for i in order], [steps[i] for i in order]\n    strides, size = [0] * len(new), 1\n"
+        "    for i in reversed(range(len(new))):\n        strides[i], size = size * st[i], size * new[i]\n"
+        "    return tuple(strides)",
+        "the inverse permutation": "def view_strides(shape, steps, order):\n"
+        "    strides, size = [0] * len(shape), 1\n    for i in reversed(range(len(shape))):\n"
+        "        strides[i], size = size * steps[i], size * shape[i]\n"
+        "    return tuple(strides[order.index(i)] for i in range(len(order)))",
+        "a list, not a tuple": "def view_strides(shape, steps, order):\n"
+        "    strides, size = [0] * len(shape), 1\n    for i in reversed(range(len(shape))):\n"
+        "        strides[i], size = size * steps[i], size * shape[i]\n    return [strides[i] for i in order]",
+    },
+    "7.5 a DDIM step": {
+        "ᾱ_t where ᾱ_{t−1} is due (off by one)": "def ddim_step(x_t, eps, t, betas):\n"
+        "    ab = torch.cumprod(1 - betas, 0)\n    x0 = (x_t - (1 - ab[t]).sqrt() * eps) / ab[t].sqrt()\n"
+        "    return ab[t].sqrt() * x0 + (1 - ab[t]).sqrt() * eps",
+        "forgets the noise term: steps to the clean estimate": "def ddim_step(x_t, eps, t, betas):\n"
+        "    ab = torch.cumprod(1 - betas, 0)\n    x0 = (x_t - (1 - ab[t]).sqrt() * eps) / ab[t].sqrt()\n"
+        "    return ab[t - 1].sqrt() * x0",
+        "the DDPM posterior mean instead": "def ddim_step(x_t, eps, t, betas):\n"
+        "    ab = torch.cumprod(1 - betas, 0)\n    x0 = (x_t - (1 - ab[t]).sqrt() * eps) / ab[t].sqrt()\n"
+        "    return (ab[t - 1].sqrt() * betas[t] * x0 + (1 - betas[t]).sqrt() * (1 - ab[t - 1]) * x_t) / (1 - ab[t])",
+    },
+    "9.4 the discriminator's loss, smoothed": {
+        "the labels swapped": "def discriminator_loss(real_logits, fake_logits, smooth):\n"
+        "    real = (1 - smooth) * F.softplus(real_logits) + smooth * F.softplus(-real_logits)\n"
+        "    return real.mean() + F.softplus(-fake_logits).mean()",
+        "log of a sigmoid: overflows at large values": "def discriminator_loss(real_logits, fake_logits, smooth):\n"
+        "    s = torch.sigmoid\n    real = -((1 - smooth) * s(real_logits).log() + smooth * s(-real_logits).log())\n"
+        "    return real.mean() - s(-fake_logits).log().mean()",
+        "forgets the smoothing": "def discriminator_loss(real_logits, fake_logits, smooth):\n"
+        "    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()",
+        "averages the two terms": "def discriminator_loss(real_logits, fake_logits, smooth):\n"
+        "    real = (1 - smooth) * F.softplus(-real_logits) + smooth * F.softplus(real_logits)\n"
+        "    return (real.mean() + F.softplus(fake_logits).mean()) / 2",
     },
 }
