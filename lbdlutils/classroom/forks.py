@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import subprocess
 import sys
 import threading
@@ -38,21 +37,10 @@ class Zygote:
         self.ready = False
 
     def _receive(self) -> dict[str, Any]:
-        fd, deadline = self.proc.stdout.fileno(), time.monotonic() + self.limit
-
-        def read(n: int) -> bytes:
-            buf = bytearray()
-            while len(buf) < n:
-                if not select.select([fd], [], [], max(deadline - time.monotonic(), 0))[0]:
-                    raise GraderError(f"the fork server did not answer within {self.limit:.0f} s (see {self.log})")
-                chunk = os.read(fd, n - len(buf))
-                if not chunk:
-                    break
-                buf += chunk
-            return bytes(buf)
-
         try:
-            return wire.receive(read)
+            return wire.receive(wire.reader(self.proc.stdout.fileno(), time.monotonic() + self.limit))
+        except TimeoutError:
+            raise GraderError(f"the fork server did not answer within {self.limit:.0f} s (see {self.log})") from None
         except (EOFError, wire.WireError) as err:
             raise GraderError(f"the fork server failed ({err}); its log: {self.log}") from None
 

@@ -103,25 +103,11 @@ class Student:
                 raise Stop(self._gone()) from None
 
     def _receive(self, deadline: float, doing: str) -> dict[str, Any]:
-        fd = self.rfd
-
-        def read(n: int) -> bytes:
-            if n > wire.REPLY_BYTES:
-                raise wire.WireError(f"an answer of {n >> 20} MB, above the {wire.REPLY_BYTES >> 20} MB allowed")
-            buf = bytearray()
-            while len(buf) < n:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([fd], [], [], left)[0]:
-                    limit = self.limits["setup" if doing.startswith("running") else "exercise"]
-                    raise Stop(f"{doing} took longer than the {limit:.0f} s allowed (an endless loop?)")
-                chunk = os.read(fd, n - len(buf))
-                if not chunk:
-                    break
-                buf += chunk
-            return bytes(buf)
-
         try:
-            return wire.receive(read)
+            return wire.receive(wire.reader(self.rfd, deadline, wire.REPLY_BYTES))
+        except TimeoutError:
+            limit = self.limits["setup" if doing.startswith("running") else "exercise"]
+            raise Stop(f"{doing} took longer than the {limit:.0f} s allowed (an endless loop?)") from None
         except EOFError:
             raise Stop(self._gone()) from None
         except wire.WireError as err:

@@ -13,7 +13,10 @@ import base64
 import json
 import math
 import numbers
+import os
+import select
 import struct
+import time
 from collections import abc
 from collections.abc import Callable
 from typing import Any, BinaryIO
@@ -129,6 +132,25 @@ def send(stream: BinaryIO, message: dict[str, Any], limit: int = MAX_BYTES) -> N
     """Write one message to ``stream``."""
     stream.write(frame(message, limit))
     stream.flush()
+
+
+def reader(fd: int, deadline: float, limit: int = MAX_BYTES) -> Callable[[int], bytes]:
+    """``read(n)`` on file descriptor ``fd``: TimeoutError past ``deadline`` (time.monotonic), fewer bytes at EOF."""
+    def read(n: int) -> bytes:
+        if n > limit:
+            raise WireError(f"an answer of {n >> 20} MB, above the {limit >> 20} MB allowed")
+        buf = bytearray()
+        while len(buf) < n:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, n - len(buf))
+            if not chunk:
+                break
+            buf += chunk
+        return bytes(buf)
+
+    return read
 
 
 def receive(read: Callable[[int], bytes]) -> dict[str, Any]:
