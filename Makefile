@@ -120,11 +120,8 @@ colab-check: $(VENV)/.test
 # Lecture decks: one reveal.js deck per chapter in slides/ (from the committed outputs, nothing fetched when
 # opened), then each opened in Chromium with the network cut: slide count, figures, math. reveal.js, MathJax,
 # require.js and jQuery come from npm once (build/slides-npm). `scripts/slides.py tag` writes the slide metadata.
-$(VENV)/.slides: pyproject.toml $(VENV)/.test
-	$(PY) -m pip install -e ".[test,slides]"
-	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  apt-get update -qq && apt-get install -y -qq chromium; } || \
-	  { echo "make slides checks the decks in Chromium at $(CHROMIUM): apt-get install chromium (or CHROMIUM=/path)"; exit 1; }
+$(VENV)/.slides: pyproject.toml $(VENV)/.browser  # Chromium comes with make browser's set-up
+	$(PY) -m pip install -e ".[test,lab,browser,slides]"
 	touch $@
 
 slides: $(VENV)/.slides
