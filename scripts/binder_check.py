@@ -5,11 +5,12 @@
 Each notebook runs headless in a fresh process, with an empty model zoo (a first visit: what it needs
 is trained, not loaded), inside a Linux control group limited to one CPU (cfs quota = period) and
 2 GB, seen by the process as its container's own quota, in a network namespace with only loopback.
-Budget: 5 minutes per notebook, 10 for chapters 6 and 7. Prints one line per notebook (time, peak
-resident memory of the kernel, the group's peak memory, the longest wait without progress, recorded
-but not failed: it depends on the machine) and writes them to --out/results.json; exits
-non-zero if a notebook fails or runs over. Needs root, cgroup v1 and `unshare`; otherwise it says why
-it skips and exits 0.
+Budget on the slowest machine of our kind (REFERENCE_GFLOPS): 5 minutes per notebook, 8 for chapters
+6 and 7. Each time is printed beside this machine's float32 matmul speed (measured before and after)
+and scaled to that machine, as make budgets does. Prints one line per notebook (time here and there,
+peak resident memory of the kernel, the group's peak memory, the longest wait without progress) and
+writes them to --out/results.json; exits non-zero if a notebook fails or runs over there. Needs root,
+cgroup v1 and `unshare`; otherwise it says why it skips and exits 0.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-import nbtools  # noqa: E402  (scripts/ is on sys.path when the script runs)
+import budgets  # noqa: E402  (scripts/ is on sys.path when the script runs)
+import nbtools  # noqa: E402
 
 CGROUP = Path("/sys/fs/cgroup")
 MEMORY_BYTES = 2_000_000_000
-BUDGET_S = {"06": 600, "07": 600}  # chapters 6 and 7 train the most; every other notebook: 300
+BUDGET_S = {"06": 480, "07": 480}  # chapters 6 and 7 train the most; every other notebook: 300
 
 
 def why_not() -> str | None:
@@ -103,20 +105,27 @@ def main() -> int:
         return 0
     paths = [p.resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     args.out.mkdir(parents=True, exist_ok=True)
+    gflops = budgets.matmul_gflops()
+    print(f"this machine: {gflops:.0f} GFLOP/s (float32 matmul, 2 threads); times are scaled to the slowest "
+          f"machine of our kind, {nbtools.REFERENCE_GFLOPS:.0f} GFLOP/s", flush=True)
     results, failed = [], []
     for path in paths:
         stats = run_limited(path, args.out)
         budget = BUDGET_S.get(path.name[:2], 300)
-        ok = "error" not in stats and stats["seconds"] <= budget
-        stats |= {"budget_s": budget, "passed": ok}
+        there = budgets.scaled(stats["seconds"], gflops)
+        ok = "error" not in stats and there <= budget
+        stats |= {"budget_s": budget, "passed": ok, "gflops": round(gflops), "reference_s": round(there)}
         results.append(stats)
-        detail = stats.get("error") or (f"{stats['seconds']:.0f} s (budget {budget} s), kernel peak "
+        detail = stats.get("error") or (f"{stats['seconds']:.0f} s here, {there:.0f} s on the slowest machine "
+                                        f"(budget {budget} s), kernel peak "
                                         f"{stats['peak_rss_mb']} MB, group peak {stats['group_peak_mb']} MB, "
                                         f"longest wait without progress {stats['longest_silence_s']} s "
                                         f"(cell {stats['silent_cell']})")
         print(f"{'PASS' if ok else 'FAIL'} {path.name}: {detail}", flush=True)
         if not ok:
             failed.append(path.name)
+    after = budgets.matmul_gflops()
+    print(f"this machine after the run: {after:.0f} GFLOP/s (before: {gflops:.0f})")
     (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     print(f"{len(paths) - len(failed)} of {len(paths)} notebooks ran at small within budget under one CPU, "
           f"{MEMORY_BYTES / 1e9:.0f} GB and no network")

@@ -154,6 +154,7 @@ def test_a_shared_folder_is_read_first_and_never_written(tiny, monkeypatch, caps
     shared = tmp_path / "class-zoo"
     seconds = zoo.build(shared, "ci", names=["tiny"])  # what `make zoo` does, for one recipe
     assert list(seconds) == ["tiny"] and len(list(shared.glob("*.lbdlzoo"))) == 1
+    assert next(shared.glob("*.lbdlzoo")).stat().st_mode & 0o044 == 0o044, "readable by the students"
     monkeypatch.setenv("LBDL_ZOO_SHARED", f"{tmp_path / 'missing'}:{shared}")
     before = {p.name: p.stat().st_mtime_ns for p in shared.iterdir()}
     capsys.readouterr()

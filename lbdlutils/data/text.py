@@ -99,8 +99,17 @@ def grammar_corpus(n_chars: int, seed: int = 0) -> str:
     return "".join(out)[:n_chars]
 
 
+# The characters of python_corpus: a newline and printable ASCII, whatever the Python version.
+PYTHON_CHARS: tuple[str, ...] = ("\n", *map(chr, range(32, 127)))
+_DROPPED = {c: None for c in [*range(10), *range(11, 32), 127]}
+
+
 def python_corpus(n_chars: int = 1_000_000, stdlib: str | Path | None = None) -> str:
-    """``n_chars`` characters of Python's standard library source (sorted files, ASCII only)."""
+    """``n_chars`` characters of Python's standard library source (sorted files).
+
+    Only :data:`PYTHON_CHARS` are kept (tabs become four spaces; other control characters and
+    non-ASCII go), so every Python version gives text over the same vocabulary.
+    """
     if not isinstance(n_chars, int) or n_chars < 1:
         raise ValueError(f"n_chars must be a positive integer, got {n_chars!r}")
     root = Path(stdlib) if stdlib is not None else Path(sysconfig.get_paths()["stdlib"])
@@ -109,7 +118,8 @@ def python_corpus(n_chars: int = 1_000_000, stdlib: str | Path | None = None) ->
         raise FileNotFoundError(f"no Python source files in {root}: pass stdlib= a folder of .py files")
     parts, size = [], 0
     for path in files:
-        text = path.read_text(encoding="utf-8", errors="ignore").encode("ascii", "ignore").decode()
+        text = path.read_text(encoding="utf-8", errors="ignore").expandtabs(4).encode("ascii", "ignore").decode()
+        text = text.translate(_DROPPED)
         parts.append(text)
         size += len(text)
         if size >= n_chars:

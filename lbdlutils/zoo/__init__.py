@@ -1,33 +1,36 @@
 """The model zoo: train once, load afterwards. Models that several chapters use are trained by a
 recipe (``recipes``) the first time they are asked for, then loaded.
 
-``zoo.load(name, scale=..., seed=...)`` returns ``(model, metrics)``. It looks first in the shared
-folders, read-only (``LBDL_ZOO_SHARED``: a class's pre-trained models, see ``make zoo``), then in the
-reader's own cache (``LBDL_CACHE``, else the user cache folder), the only place it writes. Each file
-is keyed by name, scale, seed and a hash of the training code and data (``store``), so changed code
-never loads stale weights; it is written atomically, carries a SHA-256 of its contents, and is loaded
-with ``weights_only=True``: a damaged one is reported in one line and passed over (retrained, in the
-reader's own cache).
+``zoo.load(name, scale=..., seed=...)`` returns ``(model, metrics)``. It looks, in this order, in the
+shared folders, read-only (``LBDL_ZOO_SHARED``: a class's pre-trained models, see ``make zoo``), in
+the reader's own cache (``LBDL_CACHE``, else the user cache folder), the only place it writes, and
+last in the package's own folder (``weights/``: models trained once by their recipe and shipped, see
+``ship``). Each cached file is keyed by name, scale, seed and a hash of the training code and data
+(``store``), so changed code never loads stale weights; a shipped file carries the hash of its code
+and its vocabulary, both checked. Files are written atomically, carry a SHA-256 of their contents,
+and are loaded with ``weights_only=True``: a damaged one is reported in one line and passed over.
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import time
 from pathlib import Path
 
 import torch
 
-from .. import env, session
+from .. import env, session, train
 from .. import scale as _scale
 from . import recipes, store
 from .recipes import RECIPES, Corpus, Recipe, Trained, corpus
 from .store import SUFFIX, key
 
 _read, _write = store.read, store.write  # the file format's two halves (tests race them)
+PACKAGE = Path(__file__).resolve().parent / "weights"  # the shipped models (python -m lbdlutils.zoo --ship)
 
-__all__ = ["Corpus", "RECIPES", "Recipe", "SUFFIX", "Trained", "build", "clear", "corpus", "folder", "key", "load",
-           "recipes", "shared_folders", "store"]
+__all__ = ["Corpus", "PACKAGE", "RECIPES", "Recipe", "SUFFIX", "Trained", "build", "clear", "corpus", "folder",
+           "key", "load", "recipes", "shared_folders", "ship", "store"]
 
 
 def folder() -> Path:
@@ -46,55 +49,83 @@ def shared_folders() -> list[Path]:
     return [Path(p).expanduser() for p in chosen.split(os.pathsep) if p.strip()] if chosen else []
 
 
-def _from_file(path: Path, recipe: Recipe, data: Corpus, scale: str) -> tuple[torch.nn.Module, dict]:
+def _from_file(path: Path, name: str, data: Corpus, scale: str) -> tuple[torch.nn.Module, dict]:
     state = store.read(path)
-    model = recipe.build(data, scale)
-    model.load_state_dict(state["state_dict"])
+    if state.get("code", store.code_hash(name)) != store.code_hash(name):
+        raise ValueError("it was trained by another version of the code")
+    if tuple(state.get("vocab", data.vocab.chars)) != data.vocab.chars:
+        raise ValueError("its vocabulary is not this corpus's")
+    model = RECIPES[name].build(data, scale)
+    model.load_state_dict(state["state_dict"])  # copies into the model's float32 (a shipped file is float16)
     return model, state["metrics"]
 
 
-def load(name: str, scale: str | None = None, seed: int = 0, device: torch.device | str | None = None,
-         retrain: bool = False) -> Trained:
-    """The zoo model ``name`` at ``scale`` (default: the current one) trained with ``seed``.
-
-    Loaded from a shared folder or the reader's cache when there; else trained now (with a progress
-    bar) and stored in the reader's cache. ``retrain=True`` trains it again whatever is stored.
-    """
-    start = time.perf_counter()
-    scale = _scale.check_scale(scale) if scale else _scale.get_scale()
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    recipe = recipes._recipe(name)
-    data = recipe.corpus(scale)
-    filename = key(name, scale, seed, data)
-    current = session.current()
-    dev = torch.device(device) if device else (current.device if current else torch.device("cpu"))
-    label = f"{name} ({scale}, seed {seed})"
-    places = [*((d, "the shared zoo") for d in shared_folders()), (folder(), "the cache")]
-    for where, called in places if not retrain else []:
-        path = where / filename
-        if not path.is_file():
-            continue
-        try:
-            model, metrics = _from_file(path, recipe, data, scale)
-        except Exception as err:  # any damage: say so in one line and go on, never crash
-            action = "looking further" if called == "the shared zoo" else "training it again"
-            print(f"zoo: the {label} in {called} ({path.name}) cannot be used ({err}); {action}")
-            continue
-        forget = "; lbdl.zoo.clear() forgets it" if called == "the cache" else f", {where}"
-        print(f"zoo: {label} loaded from {called} in {time.perf_counter() - start:.2f} s (trained in "
-              f"{metrics['train_seconds']:.0f} s earlier{forget})")
-        return Trained(model.to(dev).eval(), metrics)
-    print(f"zoo: training {label}: {recipe.description}")
+def _trained(name: str, scale: str, seed: int, data: Corpus, dev: torch.device) -> tuple[torch.nn.Module, dict]:
+    recipe = RECIPES[name]
+    print(f"zoo: training {name} ({scale}, seed {seed}): {recipe.description}")
     torch.manual_seed(seed)
     model = recipe.build(data, scale).to(dev)
     start = time.perf_counter()
     history = recipe.fit(model, data, scale, seed)
     metrics = {"train_seconds": time.perf_counter() - start, "history": history, "scale": scale, "seed": seed,
                "parameters": sum(p.numel() for p in model.parameters())}
+    return model, metrics
+
+
+def load(name: str, scale: str | None = None, seed: int = 0, device: torch.device | str | None = None,
+         retrain: bool = False, shipped: bool = True) -> Trained:
+    """The zoo model ``name`` at ``scale`` (default: the current one) trained with ``seed``.
+
+    Loaded from a shared folder, the reader's cache or the package when there; else trained now
+    (with a progress bar) and stored in the reader's cache. ``retrain=True`` trains it again whatever
+    is stored; ``shipped=False`` passes over the package's copy (a chapter that trains it in front of
+    the reader).
+    """
+    start = time.perf_counter()
+    scale = _scale.check_scale(scale) if scale else _scale.get_scale()
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    recipes._recipe(name)
+    data = corpus(name, scale)
+    filename = key(name, scale, seed, data)
+    current = session.current()
+    dev = torch.device(device) if device else (current.device if current else torch.device("cpu"))
+    label = f"{name} ({scale}, seed {seed})"
+    places = [*((d / filename, "the shared zoo") for d in shared_folders()), (folder() / filename, "the cache")]
+    if shipped:
+        places.append((PACKAGE / store.shipped_name(name, scale, seed), "the package"))
+    for i, (path, called) in enumerate(places if not retrain else []):
+        if not path.is_file():
+            continue
+        try:
+            model, metrics = _from_file(path, name, data, scale)
+        except Exception as err:  # any damage: say so in one line and go on, never crash
+            further = any(p.is_file() for p, _ in places[i + 1 :])
+            print(f"zoo: the {label} in {called} ({path.name}) cannot be used ({err}); "
+                  f"{'looking further' if further else 'training it again'}")
+            continue
+        where = {"the cache": "; lbdl.zoo.clear() forgets it", "the package": "; retrain=True trains it here"}
+        print(f"zoo: {label} loaded from {called} in {time.perf_counter() - start:.2f} s (trained in "
+              f"{metrics['train_seconds']:.0f} s earlier{where.get(called, ', ' + str(path.parent))})")
+        return Trained(model.to(dev).eval(), metrics)
+    model, metrics = _trained(name, scale, seed, data, dev)
     state_dict = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    store.write(folder() / filename, {"state_dict": state_dict, "metrics": metrics})
+    state = {"state_dict": state_dict, "metrics": metrics, "code": store.code_hash(name), "vocab": data.vocab.chars}
+    store.write(folder() / filename, state)
     return Trained(model.eval(), metrics)
+
+
+def ship(name: str, scale: str, seed: int = 0, out: Path = PACKAGE) -> dict:
+    """Train ``name`` by its recipe and store it, float16, as the package's copy in ``out``; its metrics."""
+    data = corpus(name, scale)
+    model, metrics = _trained(name, scale, seed, data, torch.device("cpu"))
+    half = {k: v.detach().half() if v.is_floating_point() else v.detach() for k, v in model.state_dict().items()}
+    model.load_state_dict(half)  # what a reader will load: the held-out loss is measured on it
+    metrics |= {"shipped val loss": train.lm_loss(model.eval(), data.val_ids), "python": platform.python_version(),
+                "torch": str(torch.__version__), "data": key(name, scale, seed, data)}
+    state = {"state_dict": half, "metrics": metrics, "code": store.code_hash(name), "vocab": data.vocab.chars}
+    store.write(Path(out) / store.shipped_name(name, scale, seed), state)
+    return metrics
 
 
 def build(out: Path, scale: str, seed: int = 0, names: list[str] | None = None) -> dict[str, float]:
@@ -105,7 +136,7 @@ def build(out: Path, scale: str, seed: int = 0, names: list[str] | None = None) 
     try:
         for name in names or sorted(RECIPES):
             start = time.perf_counter()
-            load(name, scale=scale, seed=seed, device="cpu")
+            load(name, scale=scale, seed=seed, device="cpu", shipped=False)
             seconds[name] = time.perf_counter() - start
     finally:
         if previous is None:

@@ -30,17 +30,28 @@ def _code_bytes(obj: Any) -> bytes:
         return marshal.dumps(obj.__code__)
 
 
-def key(name: str, scale: str, seed: int, data: Corpus | None = None) -> str:
-    """File name of a zoo model: name, scale, seed, and a hash of its training code and data."""
+def code_hash(name: str) -> str:
+    """SHA-256 (16 hex digits) of the code that makes zoo model ``name``: its recipe, the GPT, the training loop."""
     recipe, h = _recipe(name), hashlib.sha256()
     for part in (recipe.corpus, recipe.build, recipe.fit, gpt, train.train_lm, train.lm_batch, train.adamw,
                  train.warmup_cosine):
         h.update(_code_bytes(part))
-    data = data if data is not None else recipe.corpus(scale)
+    return h.hexdigest()[:16]
+
+
+def key(name: str, scale: str, seed: int, data: Corpus | None = None) -> str:
+    """File name of a zoo model: name, scale, seed, and a hash of its training code, data and torch version."""
+    h = hashlib.sha256(code_hash(name).encode())
+    data = data if data is not None else _recipe(name).corpus(scale)
     for t in (data.train_ids, data.val_ids):
         h.update(t.numpy().tobytes())
     h.update("".join(data.vocab.chars).encode() + torch.__version__.split("+")[0].encode())
     return f"{name}-{scale}-seed{seed}-{h.hexdigest()[:16]}{SUFFIX}"
+
+
+def shipped_name(name: str, scale: str, seed: int) -> str:
+    """File name of a model shipped in the package: its code and vocabulary are checked inside, not named."""
+    return f"{name}-{scale}-seed{seed}{SUFFIX}"
 
 
 def write(path: Path, state: dict[str, Any]) -> None:
@@ -56,6 +67,7 @@ def write(path: Path, state: dict[str, Any]) -> None:
             f.write(MAGIC + header + b"\n" + payload)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide a class's shared models from its students
         os.replace(tmp, path)  # atomic: a reader sees the old file or the new one, never half of one
     finally:
         if os.path.exists(tmp):

@@ -1,0 +1,85 @@
+"""The zoo's shipped models: in the package, current with the code, loaded offline, reproducible by their recipe."""
+
+from __future__ import annotations
+
+import platform
+
+import pytest
+import torch
+from test_zoo import tiny  # noqa: F401  the fixture: a tiny recipe and an empty cache
+
+from lbdlutils import train, zoo
+from lbdlutils.zoo import store
+
+SHIPPED = [(name, scale) for name in sorted(zoo.RECIPES) for scale in ("ci", "small")]
+
+
+def _state(name: str, scale: str) -> dict:
+    path = zoo.PACKAGE / store.shipped_name(name, scale, 0)
+    assert path.is_file(), f"{path.name} is not shipped: python -m lbdlutils.zoo --ship --scale {scale} {name}"
+    return store.read(path)
+
+
+@pytest.mark.parametrize(("name", "scale"), SHIPPED)
+def test_every_model_is_shipped_current_and_half_precision(name, scale):
+    state = _state(name, scale)
+    assert state["code"] == store.code_hash(name), (
+        f"the code that trains {name} changed since it was shipped: python -m lbdlutils.zoo --ship --scale {scale} "
+        f"{name}")
+    assert tuple(state["vocab"]) == zoo.corpus(name, scale).vocab.chars
+    floats = [v for v in state["state_dict"].values() if v.is_floating_point()]
+    assert floats and all(v.dtype == torch.float16 for v in floats)
+    assert state["metrics"]["scale"] == scale and state["metrics"]["seed"] == 0
+
+
+def test_the_package_stays_lean():
+    files = list(zoo.PACKAGE.glob(f"*{zoo.SUFFIX}"))
+    assert len(files) == len(SHIPPED), sorted(p.name for p in files)
+    assert sum(p.stat().st_size for p in files) < 8e6, "a few MB: float16, ci and small only"
+
+
+@pytest.mark.parametrize(("name", "scale"), SHIPPED)
+def test_shipped_weights_give_their_recorded_held_out_loss(name, scale, capsys):
+    metrics = _state(name, scale)["metrics"]
+    model, loaded = zoo.load(name, scale=scale)
+    assert "loaded from the package" in capsys.readouterr().out and loaded == metrics
+    data = zoo.corpus(name, scale)
+    loss = train.lm_loss(model, data.val_ids)
+    same_data = metrics["data"] == zoo.key(name, scale, 0, data)  # this Python's corpus and torch version
+    assert loss == pytest.approx(metrics["shipped val loss"], abs=1e-3 if same_data else 0.1)
+    # Far from a random model (log V nats/char) and from its own first evaluation: trained, not initialised.
+    assert loss < 0.6 * torch.log(torch.tensor(float(len(data.vocab)))).item()
+    assert loss < metrics["history"]["val loss"][0] - 0.1
+    assert not list(zoo.folder().glob("*")), "loading a shipped model writes nothing to the cache"
+
+
+@pytest.mark.parametrize("name", ["gpt-grammar", "gpt-python-large"])
+def test_retraining_at_ci_matches_the_recipe_record(name, capsys):
+    """The shipped files are what the recipe makes: retrained here, the held-out curve is the recorded one."""
+    recorded = _state(name, "ci")["metrics"]
+    again = zoo.load(name, scale="ci", retrain=True)
+    assert f"training {name}" in capsys.readouterr().out
+    if recorded["python"] != platform.python_version():
+        pytest.skip("the corpus is Python's own source: another Python, other data")
+    assert again.metrics["history"]["val loss"] == pytest.approx(recorded["history"]["val loss"], abs=0.02)
+    assert zoo.load(name, scale="ci", shipped=False).metrics == again.metrics  # now from the reader's cache
+
+
+def test_a_shipped_file_is_checked_and_passed_over(tiny, monkeypatch, capsys, tmp_path):  # noqa: F811
+    monkeypatch.setattr(zoo, "PACKAGE", tmp_path / "weights")
+    zoo.ship("tiny", "ci", out=tmp_path / "weights")
+    path = tmp_path / "weights" / store.shipped_name("tiny", "ci", 0)
+    capsys.readouterr()
+    zoo.load("tiny", scale="ci")
+    assert "loaded from the package" in capsys.readouterr().out and not tiny.exists()
+    zoo.load("tiny", scale="ci", shipped=False)
+    assert "training tiny" in capsys.readouterr().out, "shipped=False: the chapter that trains it in view"
+    zoo.clear()
+    state = store.read(path)
+    store.write(path, state | {"code": "0" * 16})
+    zoo.load("tiny", scale="ci")
+    out = capsys.readouterr().out
+    assert "in the package" in out and "another version of the code" in out and "training tiny" in out
+    store.write(path, state | {"vocab": ("a", "b")})
+    zoo.clear()
+    assert "its vocabulary is not this corpus's" in (zoo.load("tiny", scale="ci"), capsys.readouterr().out)[1]
