@@ -216,12 +216,13 @@ def silences(nb: dict[str, Any], seconds: dict[str, float], limit: float = SILEN
     return out
 
 
-# README's table of notebooks: "| [05](notebooks/05_x.ipynb) | what it shows | 111 s | 718 MB |"
+# README's table of notebooks: "| [05](notebooks/05_x.ipynb) | what it shows | 111 s | 150 s | 718 MB |"
 README_ROW = re.compile(r"^\| \[(?P<nn>\d\d)\]\(notebooks/(?P<file>[\w.]+\.ipynb)\) \| (?P<shows>.+?) \|"
-                        r" *(?P<time>[^|]*?) *\| *(?P<memory>[^|]*?) *\|$", re.M)
+                        r" *(?P<time>[^|]*?) *\| *(?P<one_cpu>[^|]*?) *\| *(?P<memory>[^|]*?) *\|$", re.M)
 
 
 REFERENCE_GFLOPS = 157.0  # float32 matmul 1024, 2 threads, best of 10: the slowest machine of our kind seen
+BINDER = Path(__file__).resolve().parent.parent / "benchmarks" / "binder-small.json"  # make binder-check's times
 
 
 def readme_costs(stamp: dict[str, Any]) -> tuple[str, str]:
@@ -232,15 +233,24 @@ def readme_costs(stamp: dict[str, Any]) -> tuple[str, str]:
     return time, f"{stamp['peak_rss_mb']:.0f} MB"
 
 
-def readme_with_costs(readme: str, folder: str | Path | None = None) -> str:
+def one_cpu_cost(result: dict[str, Any] | None) -> str:
+    """make binder-check's time for one notebook (one CPU, 2 GB), and in brackets on the reference machine."""
+    if not result or "error" in result:
+        return "–"
+    return f"{result['seconds']:.0f} s ({result['seconds'] * result['gflops'] / REFERENCE_GFLOPS:.0f} s)"
+
+
+def readme_with_costs(readme: str, folder: str | Path | None = None, binder: Path = BINDER) -> str:
     """README's text with each notebook's row given the time and memory stamped by its last render."""
     stamps = {p.name: read(p)["metadata"].get("lbdl", {}) for p in paths(folder)}
+    one_cpu = json.loads(binder.read_text()) if binder.is_file() else {}
 
     def row(m: re.Match[str]) -> str:
         stamp = stamps.get(m["file"])
         if not stamp or "seconds" not in stamp:
             return m[0]
         time, memory = readme_costs(stamp)
-        return f"| [{m['nn']}](notebooks/{m['file']}) | {m['shows']} | {time} | {memory} |"
+        return (f"| [{m['nn']}](notebooks/{m['file']}) | {m['shows']} | {time} | {one_cpu_cost(one_cpu.get(m['file']))}"
+                f" | {memory} |")
 
     return README_ROW.sub(row, readme)

@@ -76,6 +76,8 @@ def test_a_shipped_file_is_checked_and_passed_over(tiny, monkeypatch, capsys, tm
     assert "training tiny" in capsys.readouterr().out, "shipped=False: the chapter that trains it in view"
     zoo.clear()
     state = store.read(path)
+    store.write(path, state | {"metrics": state["metrics"] | {"data": "another Python's corpus"}})
+    assert "whose data or versions differ from yours" in (zoo.load("tiny", scale="ci"), capsys.readouterr().out)[1]
     store.write(path, state | {"code": "0" * 16})
     zoo.load("tiny", scale="ci")
     out = capsys.readouterr().out

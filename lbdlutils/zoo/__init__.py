@@ -107,6 +107,9 @@ def load(name: str, scale: str | None = None, seed: int = 0, device: torch.devic
         where = {"the cache": "; lbdl.zoo.clear() forgets it", "the package": "; retrain=True trains it here"}
         print(f"zoo: {label} loaded from {called} in {time.perf_counter() - start:.2f} s (trained in "
               f"{metrics['train_seconds']:.0f} s earlier{where.get(called, ', ' + str(path.parent))})")
+        if metrics.get("data", filename) != filename:  # a shipped model, trained on another Python's source
+            print(f"zoo: it was trained with Python {metrics['python']} and torch {metrics['torch']}, whose data or "
+                  "versions differ from yours: its held-out numbers here may differ a little from the book's")
         return Trained(model.to(dev).eval(), metrics)
     model, metrics = _trained(name, scale, seed, data, dev)
     state_dict = {k: v.detach().cpu() for k, v in model.state_dict().items()}
