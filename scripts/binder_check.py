@@ -102,8 +102,9 @@ def record(results: list[dict], gflops: int) -> None:
         kept[r["notebook"]] = {k: r[k] for k in ("seconds", "group_peak_mb", "peak_rss_mb", "error") if k in r} | {
             "gflops": gflops, "date": day}
     nbtools.BINDER.write_text(json.dumps(dict(sorted(kept.items())), indent=1) + "\n")
-    readme = ROOT / "README.md"
-    readme.write_text(nbtools.readme_with_costs(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    from render import write_readme_costs
+
+    write_readme_costs()
 
 
 def main() -> int:
