@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 NB     ?= $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: lab test lint unit render nbval budgets reproduce bench browser screenshot binder-check colab-check student zoo slides hub-check \
+.PHONY: lab test lint unit render nbval budgets reproduce bench browser screenshot binder-check colab-check oldest-check student zoo slides hub-check \
 	clean help
 
 help:
@@ -22,7 +22,8 @@ help:
 	@echo "make browser every notebook in JupyterLab in headless Chromium at ci, widgets moved (NB=... for some)"
 	@echo "make screenshot    README's screenshot (docs/jupyterlab.png) of a rendered notebook in JupyterLab"
 	@echo "make binder-check  every notebook at small under one CPU, 2 GB and no network, as on Binder"
-	@echo "make colab-check   notebooks at ci in a Colab-like venv (Python 3.12, ipywidgets 7.7.1), installed as on Colab"
+	@echo "make colab-check   notebooks at ci in a Colab-like venv (Python 3.13, Colab's torch, numpy, matplotlib, ipywidgets 7.7.1)"
+	@echo "make oldest-check  notebooks at ci with Python and every dependency at pyproject's lower bounds"
 	@echo "make student each chapter's student edition (no solutions) in student/; grade with lbdl-grade (README)"
 	@echo "make hub-check     JupyterHub on this machine, two students run chapter 5 from a shared read-only zoo"
 	@echo "make slides one offline reveal.js deck per chapter in slides/, checked in Chromium (network cut)"
@@ -112,10 +113,14 @@ screenshot: $(VENV)/.browser
 binder-check: $(VENV)/.test
 	$(PY) scripts/binder_check.py $(NB)
 
-# Colab-like: another Python with Colab's pins; the first download of torch's CUDA build takes a while.
-COLAB_PYTHON ?= $(HOME)/.pyenv/versions/3.12.1/bin/python
+# Colab-like: Colab's Python (3.13) with Colab's pins; the first download of torch's CUDA build takes a while.
+# oldest-check: pyproject's floors (Python and every dependency at its lower bound), a plain install, at ci.
+COLAB_PYTHON ?= $(HOME)/.pyenv/versions/3.13.0/bin/python
 colab-check: $(VENV)/.test
-	$(PY) scripts/colab_check.py --python $(COLAB_PYTHON) $(NB)
+	$(PY) scripts/colab_check.py --env colab --python $(COLAB_PYTHON) $(NB)
+
+oldest-check: $(VENV)/.test
+	$(PY) scripts/colab_check.py --env oldest $(NB)
 
 # Lecture decks: one reveal.js deck per chapter in slides/ (from the committed outputs, nothing fetched when
 # opened), then each opened in Chromium with the network cut: slide count, figures, math. reveal.js, MathJax,

@@ -11,7 +11,7 @@ import torch
 from . import env
 
 DEVICE_ENV = env.DEVICE
-VALID_DEVICES = ("cuda", "mps", "cpu")
+VALID_DEVICES = ("cuda", "mps", "cpu", "check")  # check: the CPU, refusing what CUDA/MPS would (devicecheck)
 
 
 def _mps_available() -> bool:
@@ -27,6 +27,10 @@ def get_device(requested: str | None = None) -> torch.device:
             return torch.device("cuda")
         return torch.device("mps") if _mps_available() else torch.device("cpu")
     kind = name.split(":")[0].lower()
+    if kind == "check":
+        from . import devicecheck
+
+        return devicecheck.enable()
     if kind not in VALID_DEVICES:
         raise ValueError(f"unknown device {name!r}: valid devices are {', '.join(VALID_DEVICES)} "
                          f"(optionally with an index, e.g. cuda:1)")
@@ -39,10 +43,34 @@ def get_device(requested: str | None = None) -> torch.device:
     return torch.device(name)
 
 
+def has_kernel(device: torch.device | str, op: str) -> bool:
+    """Whether ``device`` has a kernel for operator ``op`` (MPS lacks a few, e.g. ``ctc_loss``)."""
+    from . import devicecheck
+
+    dev = torch.device(device)
+    mps_like = dev.type == "mps" or (devicecheck.enabled() and dev == devicecheck.DEVICE)
+    return not (mps_like and op in devicecheck.MPS_MISSING)
+
+
+def multinomial(probs: torch.Tensor, num_samples: int, replacement: bool = False,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+    """``torch.multinomial`` drawn on the generator's device, returned on ``probs``' device.
+
+    A seeded CPU generator then gives the same samples whatever device the model is on (CUDA refuses
+    a CPU generator for a draw on the GPU).
+    """
+    where = probs.device if generator is None else generator.device
+    if where == probs.device:
+        return torch.multinomial(probs, num_samples, replacement, generator=generator)
+    return torch.multinomial(probs.to(where), num_samples, replacement, generator=generator).to(probs.device)
+
+
 def device_reason() -> str:
     """One sentence saying why :func:`get_device` picks what it picks on this machine."""
     asked = env.get(DEVICE_ENV)
     if asked:
+        if asked.lower() == "check":
+            return f"{DEVICE_ENV}=check: the CPU, refusing what CUDA or MPS would refuse (a device check)"
         return f"{DEVICE_ENV}={asked} asks for it"
     if torch.cuda.is_available():
         return f"CUDA finds {torch.cuda.device_count()} GPU(s), the first is {torch.cuda.get_device_name(0)}"

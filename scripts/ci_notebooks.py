@@ -177,13 +177,15 @@ def install(out: Path) -> Path:
 
 
 def write_kernel(out: Path, site: Path) -> Path:
-    """A kernel spec whose kernels import lbdlutils from ``site``, with one thread and a shared zoo."""
+    """A kernel spec whose kernels import lbdlutils from ``site``: one thread, a shared zoo, the device check."""
     spec = out / "jupyter" / "kernels" / KERNEL / "kernel.json"
     spec.parent.mkdir(parents=True, exist_ok=True)
     spec.write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "lbdl ci (installed lbdlutils)", "language": "python",
-        "env": {"PYTHONPATH": str(site), "LBDL_THREADS": "1", "LBDL_HEADLESS": "1",
+        # LBDL_DEVICE=check: the CPU refuses what CUDA or MPS would (lbdlutils.devicecheck), so every
+        # notebook is checked device-correct here, on machines without a GPU
+        "env": {"PYTHONPATH": str(site), "LBDL_THREADS": "1", "LBDL_HEADLESS": "1", "LBDL_DEVICE": "check",
                 "LBDL_CACHE": str(out / "zoo")},
     }, indent=1))
     return spec

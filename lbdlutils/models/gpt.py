@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..device import multinomial
+
 
 class CausalSelfAttention(nn.Module):
     """Multi-head self-attention where position t sees positions ≤ t; ``cache`` keeps past keys/values."""
@@ -106,7 +108,7 @@ class GPT(nn.Module):
             if top_k is not None:
                 kth = logits.topk(min(top_k, logits.shape[-1])).values[:, -1:]
                 logits = logits.masked_fill(logits < kth, float("-inf"))
-            nxt = torch.multinomial(logits.softmax(-1), 1, generator=generator)
+            nxt = multinomial(logits.softmax(-1), 1, generator=generator)  # on the generator's device
             idx = torch.cat([idx, nxt], 1)
             if use_cache and caches[0]["k"].shape[2] < self.context:
                 logits = self(nxt, caches)[:, -1]
