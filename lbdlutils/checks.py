@@ -162,9 +162,15 @@ def _bounds(lo: float | None, hi: float | None, prefix: str = "") -> str:
 
 
 def summary() -> None:
-    """Print every check of the notebook as a table: metric, value, threshold, unit, ✓/✗."""
-    rows = []
+    """Print every check of the notebook as a table: metric, value, threshold, unit, ✓/✗.
+
+    A check run again (a cell re-run) shows once, with its latest value, where it first appeared.
+    """
+    latest: dict[tuple, dict] = {}
     for r in records:
+        latest[(r["name"], r.get("role"))] = r
+    rows = []
+    for r in latest.values():
         if "exercise" in r:
             want = "accepted" if r["role"] == "solution" else "your answer"
             rows.append((r["name"], "correct" if r["value"] else "not yet", want, "", "✓" if r["value"] else "·"))

@@ -73,3 +73,8 @@ def test_expect_prints_its_baseline_and_summary_tabulates(capsys):
     assert out[0].split() == ["metric", "value", "threshold", "unit", "ok"]
     assert out[1].split()[-1] == "✓" and "(baseline 0.1)" in out[1]
     assert "measured" in out[3] and out[3].split()[-1] == "·"
+    lbdl.expect("accuracy", 0.96, at_least=0.95)  # the cell run again: one row, the latest value, same place
+    capsys.readouterr()
+    lbdl.summary()
+    again = capsys.readouterr().out.splitlines()
+    assert len(again) == len(out) and "0.96" in again[1] and "0.97" not in "".join(again)
