@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -232,3 +233,42 @@ def test_no_code_cell_over_25_lines_but_the_listed_ones(nb):
     assert not new, f"{path.name}: code cells over {MAX_CELL_LINES} lines (id: lines), split them: {new}"
     done = listed - set(long)
     assert not done, f"{path.name}: cells now short enough, remove them from tests/long_cells_to_split.json: {done}"
+
+
+def _bound_names(code: str) -> list[tuple[str, str]]:
+    """(name, kind) for each name a cell binds at its top level; kind: function, class, import or value."""
+    code = re.sub(r"(?m)^(\s*)[%!].*$", r"\1pass", code)  # IPython magics and shell lines
+    found: list[tuple[str, str]] = []
+
+    def names(t: ast.AST) -> list[str]:
+        if isinstance(t, ast.Name):
+            return [t.id]
+        if isinstance(t, (ast.Tuple, ast.List)):
+            return [n for e in t.elts for n in names(e)]
+        return names(t.value) if isinstance(t, ast.Starred) else []
+
+    for node in ast.parse(code).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.append((node.name, "class" if isinstance(node, ast.ClassDef) else "function"))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found += [((a.asname or a.name).split(".")[0], "import") for a in node.names]
+        elif isinstance(node, ast.Assign):
+            kind = "function" if isinstance(node.value, ast.Lambda) else "value"
+            found += [(n, kind) for t in node.targets for n in names(t)]
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For)):
+            found += [(n, "value") for n in names(node.target)]
+    return found
+
+
+def test_a_name_means_one_kind_of_thing(nb):
+    """Re-running an earlier cell, then a later one, must not find a name turned into another kind of thing
+    (chapter 6 once had `targets` a list, then a function): no name is both a function, a class, a module
+    or a value across a notebook's cells."""
+    path, data = nb
+    kinds: dict[str, dict[str, list[int]]] = {}
+    for i, cell in enumerate(data["cells"]):
+        if cell["cell_type"] == "code":
+            for name, kind in _bound_names(notebooks.source(cell)):
+                kinds.setdefault(name, {}).setdefault(kind, []).append(i)
+    mixed = {name: where for name, where in kinds.items() if len(where) > 1}
+    assert not mixed, f"{path.name}: names bound to different kinds of thing (kind: cells): {mixed}"
