@@ -69,11 +69,13 @@ def curves(history: Mapping[str, Sequence[float]], ax: plt.Axes | None = None, l
 
 
 def image_grid(images: torch.Tensor | np.ndarray, labels: Sequence[object] | None = None,
-               ncols: int = 10, size: float = 0.8, cmap: str = "gray_r", symmetric: bool = False) -> plt.Figure:
+               ncols: int = 10, size: float = 0.8, cmap: str = "gray_r", symmetric: bool = False,
+               title: str | None = None) -> plt.Figure:
     """Show N images, shaped (N, H, W) or (N, C, H, W) with C in {1, 3}, with optional titles.
 
     ``symmetric`` puts 0 at the middle of one colour range shared by all images, with a colour bar,
-    so that colour shows sign (weights, differences).
+    so that colour shows sign (weights, differences). ``title`` goes above them all, with room kept
+    for it (a ``suptitle`` added afterwards would overlap the first row).
     """
     imgs = _numpy(images)
     if imgs.ndim == 4:
@@ -96,7 +98,10 @@ def image_grid(images: torch.Tensor | np.ndarray, labels: Sequence[object] | Non
                               vmin=-limit if symmetric else None, vmax=limit)
             if labels is not None:
                 ax.set_title(str(labels[i]), fontsize=8)
-    fig.tight_layout(pad=0.2)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    top = 1 - (0.32 / fig.get_figheight() if title else 0)  # about one line of 9-point text
+    fig.tight_layout(pad=0.2, rect=(0, 0, 1, top))
     if symmetric and n:
         fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8, pad=0.01)
     return fig
