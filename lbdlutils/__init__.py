@@ -3,8 +3,8 @@
 Import it as ``import lbdlutils as lbdl`` and start each notebook with ``lbdl.setup(SCALE, SEED, ...)``.
 Table of contents:
 
-* set-up: ``env`` (the ``LBDL_*`` variables and their precedence), ``scale`` (``pick``, ``steps``), ``device``,
-  ``session``;
+* set-up: ``env`` (the ``LBDL_*`` variables and their precedence), ``scale`` (``pick``, ``steps``), ``device``
+  (``device.check``: ``LBDL_DEVICE=check`` plays a GPU on the CPU), ``session``;
 * checks: ``expect`` and ``check_close`` (raise), ``machine_check`` (never raises for a reader),
   ``record``; ``exercise`` and ``same_as`` for checked exercises;
 * data: ``data`` (toys, images, text, splits); models: ``layers``, ``models``, ``zoo`` (train once,
@@ -18,6 +18,7 @@ from . import (
     bench,
     book,
     data,
+    device,
     diffusion,
     distributed,
     env,
@@ -47,7 +48,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "LiveCurve", "REPO_URL", "SCALES", "Session", "accuracy", "available_cpus", "batches", "bench", "book",
-    "check_close", "check_scale", "configure_threads", "cpu_capability", "cpu_quota", "data", "device_reason",
+    "check_close", "check_scale", "configure_threads", "cpu_capability", "cpu_quota", "data", "device", "device_reason",
     "diffusion", "distributed", "env", "env_report", "evaluate", "exercise", "expect", "fit", "get_device",
     "get_scale", "is_headless", "knobs", "layers", "lookup", "machine_check", "models", "optim", "pick", "plot",
     "progress", "record", "records", "references", "resolve_scale", "same_as", "seed_everything", "set_scale",

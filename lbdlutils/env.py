@@ -8,7 +8,7 @@ LBDL_DEVICE=cpu jupyter lab``, without editing a notebook.
 | variable | knob | default |
 | --- | --- | --- |
 | ``LBDL_SCALE`` | ``ci``, ``small`` or ``full`` | ``small`` |
-| ``LBDL_DEVICE`` | ``cpu``, ``cuda``, ``cuda:1``, ``mps``, ``check`` (devicecheck) | the best available |
+| ``LBDL_DEVICE`` | ``cpu``, ``cuda``, ``cuda:1``, ``mps``, ``check`` (device.check) | the best available |
 | ``LBDL_THREADS`` | torch's intra-op threads | ``OMP_NUM_THREADS``, else the usable CPUs |
 | ``LBDL_HEADLESS`` | ``1``: progress as one line, knobs drawn once | whether a kernel with a front end runs |
 | ``LBDL_CACHE`` | folder of the model zoo, where it writes | the user cache folder (platformdirs) |

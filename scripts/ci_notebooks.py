@@ -183,7 +183,7 @@ def write_kernel(out: Path, site: Path) -> Path:
     spec.write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "lbdl ci (installed lbdlutils)", "language": "python",
-        # LBDL_DEVICE=check: the CPU refuses what CUDA or MPS would (lbdlutils.devicecheck), so every
+        # LBDL_DEVICE=check: the CPU refuses what CUDA or MPS would (lbdlutils.device.check), so every
         # notebook is checked device-correct here, on machines without a GPU
         "env": {"PYTHONPATH": str(site), "LBDL_THREADS": "1", "LBDL_HEADLESS": "1", "LBDL_DEVICE": "check",
                 "LBDL_CACHE": str(out / "zoo")},

@@ -25,7 +25,7 @@ PRELUDE = """
 import torch, numpy as np, torch.nn.functional as F
 from torch import nn
 import lbdlutils as lbdl
-from lbdlutils import devicecheck
+from lbdlutils.device import check as devicecheck
 dev = lbdl.get_device("check")
 """
 

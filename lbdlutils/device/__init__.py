@@ -1,4 +1,5 @@
-"""Device detection (CUDA, then MPS, then CPU) and a thread policy that avoids oversubscription."""
+"""Device detection (CUDA, then MPS, then CPU), a thread policy that avoids oversubscription, and
+(:mod:`.check`) a device check that plays a GPU on the CPU."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from pathlib import Path
 
 import torch
 
-from . import env
+from .. import env
 
 DEVICE_ENV = env.DEVICE
-VALID_DEVICES = ("cuda", "mps", "cpu", "check")  # check: the CPU, refusing what CUDA/MPS would (devicecheck)
+VALID_DEVICES = ("cuda", "mps", "cpu", "check")  # check: the CPU, refusing what CUDA/MPS would (device.check)
 
 
 def _mps_available() -> bool:
@@ -28,9 +29,9 @@ def get_device(requested: str | None = None) -> torch.device:
         return torch.device("mps") if _mps_available() else torch.device("cpu")
     kind = name.split(":")[0].lower()
     if kind == "check":
-        from . import devicecheck
+        from . import check
 
-        return devicecheck.enable()
+        return check.enable()
     if kind not in VALID_DEVICES:
         raise ValueError(f"unknown device {name!r}: valid devices are {', '.join(VALID_DEVICES)} "
                          f"(optionally with an index, e.g. cuda:1)")
@@ -45,11 +46,11 @@ def get_device(requested: str | None = None) -> torch.device:
 
 def has_kernel(device: torch.device | str, op: str) -> bool:
     """Whether ``device`` has a kernel for operator ``op`` (MPS lacks a few, e.g. ``ctc_loss``)."""
-    from . import devicecheck
+    from . import check
 
     dev = torch.device(device)
-    mps_like = dev.type == "mps" or (devicecheck.enabled() and dev == devicecheck.DEVICE)
-    return not (mps_like and op in devicecheck.MPS_MISSING)
+    mps_like = dev.type == "mps" or (check.enabled() and dev == check.DEVICE)
+    return not (mps_like and op in check.MPS_MISSING)
 
 
 def multinomial(probs: torch.Tensor, num_samples: int, replacement: bool = False,

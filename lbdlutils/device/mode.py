@@ -1,33 +1,12 @@
-"""``LBDL_DEVICE=check``: the CPU, refusing what CUDA or Apple's MPS would refuse.
-
-A notebook is device-correct when it keeps every tensor where its model lives, brings results back
-with ``.cpu()`` before NumPy, and asks the accelerator for nothing it lacks. Most machines that run
-the tests have no GPU, so this mode plays one on the CPU. :func:`enable` returns a device,
-``cpu:0``, that computes on the CPU but is told apart from plain ``cpu``: a tensor made there, moved
-there (``.to(device)``, ``Module.to(device)``) or computed from one is *on the device*, and a
-:class:`~torch.overrides.TorchFunctionMode` refuses, with the operation's name and what to do:
-
-* an operation that mixes tensors on the device with tensors of more than 0 dimensions on the CPU
-  (CUDA and MPS accept a 0-dimensional CPU tensor as a scalar, and CPU index tensors);
-* ``.numpy()`` (so ``np.asarray`` and matplotlib too) on a tensor on the device;
-* float64 or complex128 on the device (MPS has neither);
-* an operator MPS has no kernel for (:data:`MPS_MISSING`); :func:`has_kernel` says where it runs.
-
-``.cpu()``, ``.to("cpu")``, ``.item()``, ``.tolist()`` and ``copy_`` across devices are allowed, as
-on a GPU, and so is a random draw with a generator made for the device where the draw runs
-(``torch.Generator`` is replaced by a subclass that remembers its device). What it cannot see:
-tensors that C++ makes without passing through Python (a loaded checkpoint's), and generators made
-before the check began.
-"""
+"""The mode behind ``LBDL_DEVICE=check`` (see :mod:`.check`): which tensors are on the device, and
+what an accelerator would refuse."""
 
 from __future__ import annotations
 
-import functools
 import weakref
 from typing import Any
 
 import torch
-from torch import nn
 from torch.overrides import TorchFunctionMode
 
 DEVICE = torch.device("cpu", 0)  # computes on the CPU; equal to no other device a notebook names
@@ -73,13 +52,8 @@ def _tag(out: Any, value: bool = True) -> Any:
 
 
 def _tensors(args: tuple, kwargs: dict) -> list[torch.Tensor]:
-    found = []
-    for a in (*args, *kwargs.values()):
-        if isinstance(a, torch.Tensor):
-            found.append(a)
-        elif isinstance(a, (tuple, list)):
-            found += [b for b in a if isinstance(b, torch.Tensor)]
-    return found
+    flat = [b for a in (*args, *kwargs.values()) for b in (a if isinstance(a, (tuple, list)) else (a,))]
+    return [t for t in flat if isinstance(t, torch.Tensor)]
 
 
 def _name(func: Any) -> str:
@@ -103,49 +77,22 @@ def _check_out(func: Any, out: Any) -> None:
                     "in float32 there, or move to the CPU first (x.cpu().double())")
 
 
-_PLAIN, _GETTER, _TO_NUMPY, _MISSING, _MOVE, _DATA, _INDEX, _SETITEM, _FREE_KIND = (
-    "plain", "getter", "numpy", "missing", "move", "data", "index", "setitem", "free")
-_KINDS: dict[Any, str] = {}
+_PLAIN, _GETTER, _TO_NUMPY, _MISSING, _MOVE, _DATA, _INDEX, _SETITEM, _FREE_KIND = range(9)
+_KINDS: dict[Any, int] = {**dict.fromkeys(_GETTERS, _GETTER), **dict.fromkeys(_NUMPY_FUNCS, _TO_NUMPY),
+                          **dict.fromkeys(_MOVES, _MOVE), **dict.fromkeys(_FREE, _FREE_KIND), _DATA_SET: _DATA,
+                          _T.__getitem__: _INDEX, _T.__setitem__: _SETITEM}  # the rest: plain, or missing on MPS
 
 
-def _classify(func: Any) -> str:
+def _kind(func: Any) -> int:
     """What kind of call ``func`` is, decided once per function."""
-    if func in _GETTERS:
-        kind = _GETTER
-    elif func in _NUMPY_FUNCS:
-        kind = _TO_NUMPY
-    elif _name(func).rsplit(".", 1)[-1] in MPS_MISSING:
-        kind = _MISSING
-    elif func in _MOVES:
-        kind = _MOVE
-    elif func == _DATA_SET:
-        kind = _DATA
-    elif func is _T.__getitem__:
-        kind = _INDEX
-    elif func is _T.__setitem__:
-        kind = _SETITEM
-    elif func in _FREE:
-        kind = _FREE_KIND
-    else:
-        kind = _PLAIN
     try:
+        return _KINDS[func]
+    except KeyError:
+        kind = _MISSING if _name(func).rsplit(".", 1)[-1] in MPS_MISSING else _PLAIN
         _KINDS[func] = kind
-    except TypeError:  # an unhashable callable: classified again next time
-        pass
-    return kind
-
-
-class Generator(torch._C.Generator):
-    """``torch.Generator`` under the check: it knows whether it was made for the device."""
-
-    def __new__(cls, device: Any = "cpu") -> Generator:
-        gen = super().__new__(cls, device)
-        gen._on_device = _is_device(device)
-        return gen
-
-    @property
-    def device(self) -> torch.device:
-        return DEVICE if self._on_device else super().device
+        return kind
+    except TypeError:  # an unhashable callable
+        return _MISSING if _name(func).rsplit(".", 1)[-1] in MPS_MISSING else _PLAIN
 
 
 def _settle(func: Any, out: Any, inputs: list, kwargs: dict | None) -> Any:
@@ -176,33 +123,33 @@ class DeviceCheck(TorchFunctionMode):
     """Tags tensors on :data:`DEVICE` and refuses what an accelerator would (module docstring)."""
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        kind = _KINDS.get(func) or _classify(func)
-        if kind is _PLAIN:  # the hot path: most calls are plain kernels
+        kind = _kind(func)
+        if kind == _PLAIN:  # the hot path: most calls are plain kernels
             out = func(*args, **kwargs) if kwargs else func(*args)
             if type(out) is not torch.Tensor and not isinstance(out, (torch.Tensor, tuple, list)):
                 return out  # metadata and Python numbers: no kernel ran on data
             return _settle(func, out, _tensors(args, kwargs or {}), kwargs)
         kwargs = kwargs or {}
-        if kind is _GETTER:
+        if kind == _GETTER:
             if on_device(args[0]):
                 return DEVICE if func == _T.device.__get__ else False
             return func(*args, **kwargs)
-        if kind is _TO_NUMPY and on_device(args[0]):
+        if kind == _TO_NUMPY and on_device(args[0]):
             _refuse("Tensor.numpy() on a tensor on the device: call .cpu() first (x.detach().cpu().numpy())")
-        if kind is _MISSING and any(on_device(t) for t in _tensors(args, kwargs)):
+        if kind == _MISSING and any(on_device(t) for t in _tensors(args, kwargs)):
             name = _name(func).rsplit(".", 1)[-1]
             _refuse(f"{name} on the device: MPS has no kernel for it. Run it on the CPU where "
                     f"lbdl.device.has_kernel(device, {name!r}) is False")
-        if kind is _MOVE:
+        if kind == _MOVE:
             return self._move(func, args, kwargs)
         out = func(*args, **kwargs)
-        if kind is _DATA:  # param.data = t: the parameter now lives where t does
+        if kind == _DATA:  # param.data = t: the parameter now lives where t does
             return _tag(out, on_device(args[1])) and None
-        if kind is _INDEX:
+        if kind == _INDEX:
             return _tag(out, on_device(args[0]))
-        if kind is _SETITEM:  # CPU index tensors are fine; the value must be on the device
+        if kind == _SETITEM:  # CPU index tensors are fine; the value must be on the device
             return _settle(func, out, _tensors((args[0], args[2]), {}), {})
-        return out if kind is _FREE_KIND else _settle(func, out, _tensors(args, kwargs), kwargs)
+        return out if kind == _FREE_KIND else _settle(func, out, _tensors(args, kwargs), kwargs)
 
     @staticmethod
     def _move(func: Any, args: tuple, kwargs: dict) -> Any:
@@ -226,63 +173,3 @@ class DeviceCheck(TorchFunctionMode):
         if target:
             _check_out(func, out)
         return _tag(out, target)
-
-
-def _module_move(original: Any, to_device: Any) -> Any:
-    @functools.wraps(original)
-    def moved(module: nn.Module, *args: Any, **kwargs: Any) -> nn.Module:
-        out = original(module, *args, **kwargs)
-        target = to_device(*args, **kwargs)
-        if target is not None:
-            for t in (*module.parameters(), *module.buffers()):
-                if target:
-                    _check_out(original, t)
-                _tag(t, target)
-        return out
-    return moved
-
-
-def _module_to_target(*args: Any, **kwargs: Any) -> bool | None:
-    if args and isinstance(args[0], torch.Tensor):
-        return on_device(args[0])
-    device = torch._C._nn._parse_to(*args, **kwargs)[0]
-    return None if device is None else device == DEVICE
-
-
-def _parameter_new(original: Any) -> Any:
-    def new(cls: type, data: torch.Tensor | None = None, requires_grad: bool = True) -> nn.Parameter:
-        return _tag(original(cls, data, requires_grad), on_device(data))
-    return staticmethod(new)
-
-
-def _autograd_grad(original: Any) -> Any:
-    @functools.wraps(original)
-    def grad(outputs: Any, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original(outputs, inputs, *args, **kwargs)
-        sources = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
-        for r, s in zip(result, sources):
-            _tag(r, on_device(s))
-        return result
-    return grad
-
-
-_mode: DeviceCheck | None = None
-
-
-def enable() -> torch.device:
-    """Start checking (once per process) and return the device to put models and data on."""
-    global _mode
-    if _mode is None:
-        nn.Module.to = _module_move(nn.Module.to, _module_to_target)
-        nn.Module.cpu = _module_move(nn.Module.cpu, lambda *a, **k: False)
-        nn.Parameter.__new__ = _parameter_new(nn.Parameter.__new__)
-        torch.autograd.grad = _autograd_grad(torch.autograd.grad)
-        torch.Generator = Generator  # torch._C.Generator stays the type torch checks
-        _mode = DeviceCheck()
-        _mode.__enter__()  # for the rest of the process: the notebook's kernel
-    return DEVICE
-
-
-def enabled() -> bool:
-    """Whether this process runs under the device check."""
-    return _mode is not None
