@@ -100,7 +100,10 @@ def image_grid(images: torch.Tensor | np.ndarray, labels: Sequence[object] | Non
     n = len(imgs)
     ncols = max(1, min(ncols, n))
     nrows = max(1, -(-n // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15), squeeze=False)
+    height = nrows * (size + (0.25 if labels is not None else 0.05)) + (0.3 if title else 0)  # room for the text
+    # constrained layout keeps every label and the title clear of the images (tight_layout let them overlap)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, height), squeeze=False, layout="constrained")
+    fig.get_layout_engine().set(w_pad=0.01, h_pad=0.01, wspace=0.02, hspace=0.02)
     limit = float(np.abs(imgs).max()) if symmetric else None  # one range shared by every image
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
@@ -111,8 +114,6 @@ def image_grid(images: torch.Tensor | np.ndarray, labels: Sequence[object] | Non
                 ax.set_title(str(labels[i]), fontsize=8)
     if title:
         fig.suptitle(title, fontsize=9)
-    top = 1 - (0.32 / fig.get_figheight() if title else 0)  # about one line of 9-point text
-    fig.tight_layout(pad=0.2, rect=(0, 0, 1, top))
     if symmetric and n:
         fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8, pad=0.01)
     return fig
