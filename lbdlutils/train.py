@@ -1,7 +1,5 @@
-"""Progress bars and short training loops, for the cells where the loop itself is not the lesson:
-``fit`` for classifiers and regressors, ``train_lm`` for next-token models on a token stream,
-``optimize`` for any loss the notebook computes step by step.
-"""
+"""Progress bars and short training loops, for the cells where the loop itself is not the lesson: ``fit``
+for classifiers and regressors, ``train_lm`` for token streams, ``optimize`` for any loss computed step by step."""
 
 from __future__ import annotations
 
@@ -13,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .device import check as device_check
 from .env import is_headless
 from .plot import LiveCurve
 
@@ -25,7 +24,7 @@ class _Summary:
         self.n, self.postfix, self.start = 0, "", time.perf_counter()
 
     def __iter__(self) -> Iterator[Any]:
-        for item in self.iterable or ():
+        for item in device_check.first_steps(self.iterable or ()):  # LBDL_DEVICE=check: the first steps only
             yield item
             self.n += 1
         self.close()

@@ -22,6 +22,8 @@ from lbdlutils import device
 ROOT = Path(__file__).resolve().parent.parent
 
 PRELUDE = """
+import os
+os.environ["LBDL_HEADLESS"] = "1"  # lbdl.progress as in make test's kernels
 import torch, numpy as np, torch.nn.functional as F
 from torch import nn
 import lbdlutils as lbdl
@@ -42,6 +44,7 @@ REFUSED = {
     "a device generator for a CPU draw": "torch.rand(3, generator=torch.Generator(device=dev))",
     "Tensor.cuda()": "torch.ones(2).cuda()",
     "a CPU buffer in a moved model": "m = nn.Linear(3, 3).to(dev); m(torch.ones(2, 3))",
+    "a mix in a loop's first step": "for k in lbdl.progress(range(5)):\n    torch.ones(2, device=dev) + torch.ones(2)",
 }
 
 ALLOWED = """
@@ -69,6 +72,14 @@ gpt = lbdl.models.gpt.GPT(11, dim=8, heads=2, layers=1, context=4).to(dev)
 ids = gpt.generate(torch.zeros(1, 1, dtype=torch.long, device=dev), 5, generator=torch.Generator().manual_seed(0))
 out["generate"] = list(ids.shape)
 out["ctc_kernel"] = [lbdl.device.has_kernel(dev, "ctc_loss"), lbdl.device.has_kernel("cpu", "ctc_loss")]
+for k in lbdl.progress(range(6), desc="loop"):  # a loop is checked for its first steps, then runs at full speed
+    if k >= devicecheck.FIRST_STEPS:
+        torch.ones(2, device=dev) + torch.ones(2)
+try:
+    torch.ones(2, device=dev) + torch.ones(2)
+    out["checked_after_the_loop"] = False
+except devicecheck.DeviceError:
+    out["checked_after_the_loop"] = True
 print(json.dumps(out))
 """
 
@@ -97,6 +108,7 @@ def test_what_a_gpu_allows_passes() -> None:
     assert out["device"] == "cpu:0" and out["cpu"] is False and out["to_cpu_double"] is True
     assert out["multinomial"] is True and out["generate"] == [1, 6]
     assert out["ctc_kernel"] == [False, True]  # the check plays MPS for the operators MPS lacks
+    assert out["checked_after_the_loop"] is True
 
 
 def dare_cell() -> str:

@@ -20,6 +20,7 @@ that C++ makes without passing through Python (a loaded checkpoint's), generator
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import torch
@@ -27,7 +28,8 @@ from torch import nn
 
 from .mode import DEVICE, MPS_MISSING, DeviceCheck, DeviceError, _check_out, _is_device, _tag, on_device
 
-__all__ = ["DEVICE", "MPS_MISSING", "DeviceError", "Generator", "enable", "enabled", "on_device"]
+__all__ = ["DEVICE", "MPS_MISSING", "DeviceError", "Generator", "enable", "enabled", "first_steps", "on_device",
+           "pause", "resume"]
 
 
 class Generator(torch._C.Generator):
@@ -101,3 +103,38 @@ def enable() -> torch.device:
 def enabled() -> bool:
     """Whether this process runs under the device check."""
     return _mode is not None
+
+
+FIRST_STEPS = 3  # of a loop under lbdl.progress: a device error shows at the first step
+_paused = [0]
+
+
+def pause() -> None:
+    """Stop checking until :func:`resume` (nested pauses count); a no-op when the check is off."""
+    if _mode is not None:
+        if _paused[0] == 0:
+            _mode.__exit__(None, None, None)
+        _paused[0] += 1
+
+
+def resume() -> None:
+    """Check again once every :func:`pause` has been resumed."""
+    if _mode is not None and _paused[0] > 0:
+        _paused[0] -= 1
+        if _paused[0] == 0:
+            _mode.__enter__()
+
+
+def first_steps(iterable: Iterable[Any]) -> Iterator[Any]:
+    """The items of ``iterable``; under the check, the loop's body runs unchecked after ``FIRST_STEPS``
+    of them (a loop repeats itself: a device error shows at its first step), checked again at its end."""
+    paused = False
+    try:
+        for k, item in enumerate(iterable):
+            if k == FIRST_STEPS and _mode is not None:
+                pause()
+                paused = True
+            yield item
+    finally:
+        if paused:
+            resume()

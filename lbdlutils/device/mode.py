@@ -19,6 +19,7 @@ _MOVES = {_T.to, _T.cpu, _T.cuda, _T.type_as}
 _GETTERS = {_T.device.__get__, _T.is_cpu.__get__}
 _DATA_SET = _T.data.__set__
 _NUMPY_FUNCS = {_T.numpy, _T.__array__}
+_SEQUENCES = (tuple, list)
 _on: dict[int, weakref.ref] = {}  # id -> the tensor on the device (no attribute: pickles stay plain)
 
 
@@ -32,17 +33,22 @@ def on_device(t: Any) -> bool:
     return ref is not None and ref() is t
 
 
-_made = [0]
+_sweep_at = [100_000]
+
+
+def _forget_dead() -> None:
+    """Drop the entries of tensors that are gone (a stale id is never trusted anyway), once in a while."""
+    if len(_on) > _sweep_at[0]:
+        for key in [k for k, r in _on.items() if r() is None]:
+            del _on[key]
+        _sweep_at[0] = max(100_000, 2 * len(_on))
 
 
 def _tag(out: Any, value: bool = True) -> Any:
     if isinstance(out, torch.Tensor):
         if value:
             _on[id(out)] = weakref.ref(out)
-            _made[0] += 1
-            if _made[0] % 200_000 == 0:  # forget tensors that are gone (a stale id is never trusted anyway)
-                for key in [k for k, r in _on.items() if r() is None]:
-                    del _on[key]
+            _forget_dead()
         else:
             _on.pop(id(out), None)
     elif isinstance(out, (tuple, list)):
@@ -124,11 +130,35 @@ class DeviceCheck(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kind = _kind(func)
-        if kind == _PLAIN:  # the hot path: most calls are plain kernels
+        if kind == _PLAIN:  # the hot path, most calls: plain kernels on positional tensors
             out = func(*args, **kwargs) if kwargs else func(*args)
-            if type(out) is not torch.Tensor and not isinstance(out, (torch.Tensor, tuple, list)):
+            if type(out) is not _T and not isinstance(out, (_T, tuple, list)):
                 return out  # metadata and Python numbers: no kernel ran on data
-            return _settle(func, out, _tensors(args, kwargs or {}), kwargs)
+            if kwargs:
+                return _settle(func, out, _tensors(args, kwargs), kwargs)
+            on, device_in, host = _on.get, False, None
+            for a in args:
+                if isinstance(a, _T):
+                    ref = on(id(a))
+                    if ref is not None and ref() is a:
+                        device_in = True
+                    elif host is None and a.dim() > 0:
+                        host = a
+                elif type(a) in _SEQUENCES:  # tensors inside a list (torch.cat, torch.stack): the general path
+                    return _settle(func, out, _tensors(args, {}), None)
+            if host is not None and device_in:
+                return _settle(func, out, _tensors(args, {}), None)  # refuses, with the message
+            if device_in:
+                if type(out) is _T:
+                    if out.dtype in WIDE:
+                        _check_out(func, out)
+                    _on[id(out)] = weakref.ref(out)
+                    if len(_on) > _sweep_at[0]:
+                        _forget_dead()
+                    return out
+                _check_out(func, out)
+                return _tag(out)
+            return out
         kwargs = kwargs or {}
         if kind == _GETTER:
             if on_device(args[0]):
