@@ -15,6 +15,7 @@ and a :class:`~torch.overrides.TorchFunctionMode` refuses, naming the operation 
 
 ``.cpu()``, ``.item()``, ``.tolist()`` and ``copy_`` across devices pass, as on a GPU. Unseen: tensors
 that C++ makes without passing through Python (a loaded checkpoint's), generators made before.
+A loop under ``lbdl.progress`` (headless) is checked for its first :data:`FIRST_STEPS` steps only.
 """
 
 from __future__ import annotations
