@@ -27,7 +27,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .mode import DEVICE, MPS_MISSING, DeviceCheck, DeviceError, _check_out, _is_device, _tag, on_device
+from .mode import DEVICE, MPS_MISSING, DeviceCheck, DeviceError, _check_out, _is_device, _tag, move_target, on_device
 
 __all__ = ["DEVICE", "MPS_MISSING", "DeviceError", "Generator", "enable", "enabled", "first_steps", "on_device",
            "pause", "resume"]
@@ -60,13 +60,6 @@ def _module_move(original: Any, to_device: Any) -> Any:
     return moved
 
 
-def _module_to_target(*args: Any, **kwargs: Any) -> bool | None:
-    if args and isinstance(args[0], torch.Tensor):
-        return on_device(args[0])
-    device = torch._C._nn._parse_to(*args, **kwargs)[0]
-    return None if device is None else device == DEVICE
-
-
 def _parameter_new(original: Any) -> Any:
     def new(cls: type, data: torch.Tensor | None = None, requires_grad: bool = True) -> nn.Parameter:
         return _tag(original(cls, data, requires_grad), on_device(data))
@@ -91,7 +84,7 @@ def enable() -> torch.device:
     """Start checking (once per process) and return the device to put models and data on."""
     global _mode
     if _mode is None:
-        nn.Module.to = _module_move(nn.Module.to, _module_to_target)
+        nn.Module.to = _module_move(nn.Module.to, move_target)
         nn.Module.cpu = _module_move(nn.Module.cpu, lambda *a, **k: False)
         nn.Parameter.__new__ = _parameter_new(nn.Parameter.__new__)
         torch.autograd.grad = _autograd_grad(torch.autograd.grad)

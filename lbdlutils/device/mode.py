@@ -125,6 +125,14 @@ def _settle(func: Any, out: Any, inputs: list, kwargs: dict | None) -> Any:
     return out
 
 
+def move_target(*args: Any, **kwargs: Any) -> bool | None:
+    """Whether ``.to(*args, **kwargs)`` (or ``type_as``) moves to the device, to the CPU, or neither (None)."""
+    if args and isinstance(args[0], torch.Tensor):
+        return on_device(args[0])
+    device = torch._C._nn._parse_to(*args, **kwargs)[0]
+    return None if device is None else device == DEVICE
+
+
 class DeviceCheck(TorchFunctionMode):
     """Tags tensors on :data:`DEVICE` and refuses what an accelerator would (module docstring)."""
 
@@ -186,15 +194,8 @@ class DeviceCheck(TorchFunctionMode):
         self_t, rest = args[0], args[1:]
         if func is _T.cuda:
             _refuse("Tensor.cuda(): use .to(device) with the device lbdl.setup chose")
-        if func is _T.cpu:
-            target = False
-        elif func is _T.type_as:
-            target = on_device(rest[0])
-        elif rest and isinstance(rest[0], torch.Tensor):
-            target = on_device(rest[0])
-        else:
-            device = torch._C._nn._parse_to(*rest, **kwargs)[0]
-            target = on_device(self_t) if device is None else device == DEVICE
+        target = False if func is _T.cpu else move_target(*rest, **kwargs)
+        target = on_device(self_t) if target is None else target  # .to(dtype): it stays where it is
         out = func(*args, **kwargs)
         if target and not on_device(self_t) and out is self_t:
             out = out.clone()  # a move makes a copy, as it would between two devices
