@@ -205,14 +205,18 @@ def adamw(model: nn.Module, lr: float, weight_decay: float = 0.1, betas: tuple[f
 
 def train_lm(model: nn.Module, ids: torch.Tensor, *, steps: int, batch: int, lr: float, warmup: int | None = None,
              clip: float | None = 1.0, weight_decay: float = 0.1, val_ids: torch.Tensor | None = None,
-             evals: int = 10, seed: int = 0, live: bool = True, desc: str = "language model") -> dict[str, list]:
+             evals: int = 10, seed: int = 0, live: bool = True, desc: str = "language model",
+             stop: int | None = None) -> dict[str, list]:
     """Train a next-token model on the stream ``ids`` with AdamW, warm-up plus cosine and clipping.
 
     Returns the history: ``step`` and ``train loss`` (mean over each stretch between evaluations),
-    and ``val loss`` on ``val_ids`` at the same steps when given.
+    and ``val loss`` on ``val_ids`` at the same steps when given. ``stop`` ends the run after that
+    many of the ``steps`` (the schedule stays that of the whole run): the first part of a recipe.
     """
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    if stop is not None and not (isinstance(stop, int) and 1 <= stop <= steps):
+        raise ValueError(f"stop must be an integer from 1 to steps ({steps}), got {stop!r}")
     device, context = next(model.parameters()).device, model.context
     opt = adamw(model, lr, weight_decay)
     warmup = max(1, steps // 20) if warmup is None else warmup
@@ -221,7 +225,7 @@ def train_lm(model: nn.Module, ids: torch.Tensor, *, steps: int, batch: int, lr:
     every, running = max(1, steps // evals), []
     chart = LiveCurve(title=desc, xlabel="step", x_every=every) if live else None
     history: dict[str, list] = {"step": [], "train loss": []} | ({"val loss": []} if val_ids is not None else {})
-    bar = progress(range(steps), desc=desc)
+    bar = progress(range(stop or steps), desc=desc)
     model.train()
     for step in bar:
         x, y = lm_batch(ids, batch, context, gen, device)
@@ -233,7 +237,7 @@ def train_lm(model: nn.Module, ids: torch.Tensor, *, steps: int, batch: int, lr:
         opt.step()
         schedule.step()
         running.append(loss.item())
-        if (step + 1) % every == 0 or step + 1 == steps:
+        if (step + 1) % every == 0 or step + 1 == (stop or steps):
             row = {"train loss": sum(running) / len(running)}
             if val_ids is not None:
                 row["val loss"] = lm_loss(model, val_ids, context, max_windows=128)

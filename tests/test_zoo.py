@@ -25,9 +25,9 @@ TINY = textwrap.dedent('''
         ids = v.encode(t)
         return zoo.Corpus(v, ids[:3500], ids[3500:])
 
-    def tiny_fit(model, c, scale, seed):
+    def tiny_fit(model, c, scale, seed, stop=None):
         return train.train_lm(model, c.train_ids, steps=6, batch=4, lr=1e-2, val_ids=c.val_ids, seed=seed,
-                              evals=2, live=False)
+                              evals=2, live=False, stop=stop)
 
     zoo.RECIPES["tiny"] = zoo.Recipe("a tiny GPT for tests", tiny_corpus,
                                      lambda c, scale: GPT(len(c.vocab), 16, 2, 1, 16), tiny_fit)
@@ -56,6 +56,18 @@ def test_cold_then_warm_gives_the_same_model(tiny, capsys):
     assert not warm.model.training
     other_seed = zoo.load("tiny", scale="ci", seed=2)
     assert len(list(tiny.glob("*.lbdlzoo"))) == 2 and other_seed.metrics["seed"] == 2
+
+
+def test_first_steps_retrace_the_recorded_run_and_store_nothing(tiny, capsys):
+    whole = zoo.load("tiny", scale="ci")
+    part = zoo.first_steps("tiny", 3, scale="ci")
+    assert "its first 3 steps" in capsys.readouterr().out
+    h, w = part.metrics["history"], whole.metrics["history"]
+    assert h["step"] == [3] and w["step"] == [3, 6]
+    assert h["val loss"][0] == pytest.approx(w["val loss"][0], abs=1e-5)  # the same schedule, cut short
+    assert len(list(tiny.glob("*"))) == 1, "only the whole run is stored"
+    with pytest.raises(ValueError, match="stop must be an integer from 1 to steps"):
+        zoo.first_steps("tiny", 7, scale="ci")
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])

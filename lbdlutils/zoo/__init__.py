@@ -30,7 +30,7 @@ _read, _write = store.read, store.write  # the file format's two halves (tests r
 PACKAGE = Path(__file__).resolve().parent / "weights"  # the shipped models (python -m lbdlutils.zoo --ship)
 
 __all__ = ["Corpus", "PACKAGE", "RECIPES", "Recipe", "SUFFIX", "Trained", "build", "clear", "corpus", "folder",
-           "key", "load", "recipes", "shared_folders", "ship", "store"]
+           "first_steps", "key", "load", "recipes", "shared_folders", "ship", "store"]
 
 
 def folder() -> Path:
@@ -60,13 +60,15 @@ def _from_file(path: Path, name: str, data: Corpus, scale: str) -> tuple[torch.n
     return model, state["metrics"]
 
 
-def _trained(name: str, scale: str, seed: int, data: Corpus, dev: torch.device) -> tuple[torch.nn.Module, dict]:
+def _trained(name: str, scale: str, seed: int, data: Corpus, dev: torch.device,
+             stop: int | None = None) -> tuple[torch.nn.Module, dict]:
     recipe = RECIPES[name]
-    print(f"zoo: training {name} ({scale}, seed {seed}): {recipe.description}")
+    part = f" (its first {stop} steps)" if stop else ""
+    print(f"zoo: training {name} ({scale}, seed {seed}){part}: {recipe.description}")
     torch.manual_seed(seed)
     model = recipe.build(data, scale).to(dev)
     start = time.perf_counter()
-    history = recipe.fit(model, data, scale, seed)
+    history = recipe.fit(model, data, scale, seed, stop=stop)
     metrics = {"train_seconds": time.perf_counter() - start, "history": history, "scale": scale, "seed": seed,
                "parameters": sum(p.numel() for p in model.parameters())}
     return model, metrics
@@ -115,6 +117,19 @@ def load(name: str, scale: str | None = None, seed: int = 0, device: torch.devic
     state_dict = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     state = {"state_dict": state_dict, "metrics": metrics, "code": store.code_hash(name), "vocab": data.vocab.chars}
     store.write(folder() / filename, state)
+    return Trained(model.eval(), metrics)
+
+
+def first_steps(name: str, steps: int, scale: str | None = None, seed: int = 0,
+                device: torch.device | str | None = None) -> Trained:
+    """The recipe of ``name`` run here for its first ``steps`` steps only (same seed, data and schedule), never stored.
+
+    Its history can be laid over the stored model's: the two agree step for step up to ``steps``.
+    """
+    scale = _scale.check_scale(scale) if scale else _scale.get_scale()
+    current = session.current()
+    dev = torch.device(device) if device else (current.device if current else torch.device("cpu"))
+    model, metrics = _trained(name, scale, seed, corpus(name, scale), dev, stop=steps)
     return Trained(model.eval(), metrics)
 
 

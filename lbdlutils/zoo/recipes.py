@@ -37,7 +37,7 @@ class Recipe:
     description: str
     corpus: Callable[[str], Corpus]
     build: Callable[[Corpus, str], nn.Module]  # (data, scale) -> the untrained model
-    fit: Callable[[nn.Module, Corpus, str, int], dict[str, Any]]
+    fit: Callable[..., dict[str, Any]]  # (model, data, scale, seed, stop=None) -> the training history
 
 
 def _python_corpus(scale: str, chars: int | None = None) -> Corpus:
@@ -56,16 +56,16 @@ def _grammar_corpus(scale: str) -> Corpus:
     return Corpus(vocab, vocab.encode(train_text), vocab.encode(val_text))
 
 
-def _fit_python(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str, Any]:
+def _fit_python(model: nn.Module, c: Corpus, scale: str, seed: int, stop: int | None = None) -> dict[str, Any]:
     steps = _scale.pick(ci=200, small=2500, full=10_000, scale=scale)
     return train.train_lm(model, c.train_ids, steps=steps, batch=12, lr=3e-3, val_ids=c.val_ids, seed=seed,
-                          live=False, desc="GPT on Python source")
+                          live=False, desc="GPT on Python source", stop=stop)
 
 
-def _fit_grammar(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str, Any]:
+def _fit_grammar(model: nn.Module, c: Corpus, scale: str, seed: int, stop: int | None = None) -> dict[str, Any]:
     steps = _scale.pick(ci=300, small=1000, full=3000, scale=scale)
     return train.train_lm(model, c.train_ids, steps=steps, batch=32, lr=3e-3, val_ids=c.val_ids, seed=seed,
-                          live=False, desc="GPT on the grammar")
+                          live=False, desc="GPT on the grammar", stop=stop)
 
 
 def _python_corpus_large(scale: str) -> Corpus:
@@ -80,12 +80,12 @@ def _build_python_large(c: Corpus, scale: str) -> nn.Module:
     return gpt.GPT(len(c.vocab), width, 4, layers, 128)
 
 
-def _fit_python_large(model: nn.Module, c: Corpus, scale: str, seed: int) -> dict[str, Any]:
+def _fit_python_large(model: nn.Module, c: Corpus, scale: str, seed: int, stop: int | None = None) -> dict[str, Any]:
     steps = _scale.pick(ci=200, small=6000, full=12_000, scale=scale)  # small: about 12 min on two cores
     lr = _scale.pick(ci=6e-3, small=2e-3, full=2e-3, scale=scale)  # ci: the small model takes a larger step
     evals = _scale.pick(ci=2, small=10, full=10, scale=scale)  # each one a pass over held-out text: few at ci
     return train.train_lm(model, c.train_ids, steps=steps, batch=16, lr=lr, val_ids=c.val_ids, evals=evals,
-                          seed=seed, live=False, desc="larger GPT on Python source")
+                          seed=seed, live=False, desc="larger GPT on Python source", stop=stop)
 
 
 RECIPES: dict[str, Recipe] = {
