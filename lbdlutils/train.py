@@ -38,10 +38,8 @@ class _Summary:
                                  for k, v in items.items())
 
     def close(self) -> None:
-        dt = time.perf_counter() - self.start
-        total = f"/{self.total}" if self.total else ""
-        rate = f", {self.n / dt:.1f} it/s" if dt > 0 else ""
-        tail = f" [{self.postfix}]" if self.postfix else ""
+        dt, total = time.perf_counter() - self.start, f"/{self.total}" if self.total else ""
+        rate, tail = f", {self.n / dt:.1f} it/s" if dt > 0 else "", f" [{self.postfix}]" if self.postfix else ""
         print(f"{self.desc}: {self.n}{total} in {dt:.1f} s{rate}{tail}")
 
 
@@ -82,9 +80,8 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: Callab
              metric: Callable[[torch.Tensor, torch.Tensor], float] | None = accuracy,
              batch_size: int = 1024) -> tuple[float, float | None]:
     """Mean loss and metric of ``model`` on (x, y), in eval mode, batched to bound memory."""
-    was_training = model.training
+    was_training, device = model.training, next(model.parameters()).device
     model.eval()
-    device = next(model.parameters()).device
     outs = [model(xb.to(device)) for xb, _ in batches(x, y, batch_size, shuffle=False)]
     model.train(was_training)
     out, y = torch.cat(outs), y.to(device)
@@ -100,9 +97,8 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int, lr: 
     """Train with mini-batches for ``epochs``; return the per-epoch history (and draw it if ``live``)."""
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    device = next(model.parameters()).device
+    device, gen = next(model.parameters()).device, torch.Generator().manual_seed(seed)
     opt = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
-    gen = torch.Generator().manual_seed(seed)
     chart = LiveCurve(logy=True, title=desc) if live else None
     history: dict[str, list[float]] = {}
     bar = progress(range(epochs), desc=desc)

@@ -29,8 +29,8 @@ from .store import SUFFIX, key
 _read, _write = store.read, store.write  # the file format's two halves (tests race them)
 PACKAGE = Path(__file__).resolve().parent / "weights"  # the shipped models (python -m lbdlutils.zoo --ship)
 
-__all__ = ["Corpus", "PACKAGE", "RECIPES", "Recipe", "SUFFIX", "Trained", "build", "clear", "corpus", "folder",
-           "first_steps", "key", "load", "recipes", "shared_folders", "ship", "store"]
+__all__ = ["Corpus", "PACKAGE", "RECIPES", "Recipe", "SUFFIX", "Trained", "build", "clear", "corpus", "first_steps",
+           "folder", "key", "load", "recipes", "shared_folders", "ship", "store"]
 
 
 def folder() -> Path:
