@@ -1,4 +1,6 @@
 
+import math
+
 import pytest
 import torch
 
@@ -54,3 +56,13 @@ def test_char_vocab_round_trip_and_errors():
         vocab.decode([0, 99])
     with pytest.raises(ValueError, match="empty text"):
         text.CharVocab.from_text("")
+
+
+def test_count_loss_matches_counting_by_hand():
+    train, val = torch.tensor([0, 1, 0, 1, 1]), torch.tensor([1, 0])
+    # unigram, add-one over 3 symbols: p(1) = (3 + 1) / (5 + 3), p(0) = (2 + 1) / 8
+    assert text.count_loss(1, train, val, 3) == pytest.approx(-(math.log(4 / 8) + math.log(3 / 8)) / 2)
+    # bigram: after 1 the training stream has 1 -> 0 once and 1 -> 1 once; add-one over 3 symbols
+    assert text.count_loss(2, train, val, 3) == pytest.approx(-math.log((1 + 1) / (2 + 3)))
+    with pytest.raises(ValueError, match="order must be 1"):
+        text.count_loss(3, train, val, 3)

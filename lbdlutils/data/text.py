@@ -4,6 +4,7 @@
   the exact text depends on the Python version, so compare numbers within one environment).
 * :func:`grammar_corpus`: sentences from a small stochastic grammar whose entropy per character,
   :func:`grammar_entropy`, is known exactly, so a language model's loss can be held against its floor.
+* :func:`count_loss`: the trivial baselines of a language model, unigram and bigram counts.
 """
 
 from __future__ import annotations
@@ -158,3 +159,15 @@ class CharVocab:
         if bad:
             raise ValueError(f"token ids out of range 0..{len(self.chars) - 1}: {bad[:10]}")
         return "".join(self.chars[i] for i in ids)
+
+
+def count_loss(order: int, train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_size: int) -> float:
+    """Held-out nats per token of add-one-smoothed counts on ``train_ids``: unigram (1) or bigram (2)."""
+    if order not in (1, 2):
+        raise ValueError(f"order must be 1 (unigram) or 2 (bigram), got {order!r}")
+    V = vocab_size
+    if order == 1:
+        p = (torch.bincount(train_ids, minlength=V) + 1.0) / (len(train_ids) + V)
+        return -p[val_ids].log().mean().item()
+    pairs = torch.bincount(train_ids[:-1] * V + train_ids[1:], minlength=V * V).view(V, V) + 1.0
+    return -(pairs / pairs.sum(1, keepdim=True))[val_ids[:-1], val_ids[1:]].log().mean().item()

@@ -49,6 +49,12 @@ def shared_folders() -> list[Path]:
     return [Path(p).expanduser() for p in chosen.split(os.pathsep) if p.strip()] if chosen else []
 
 
+def _device(device: torch.device | str | None) -> torch.device:
+    """The device asked for, else the session's, else the CPU."""
+    current = session.current()
+    return torch.device(device) if device else (current.device if current else torch.device("cpu"))
+
+
 def _from_file(path: Path, name: str, data: Corpus, scale: str) -> tuple[torch.nn.Module, dict]:
     state = store.read(path)
     if state.get("code", store.code_hash(name)) != store.code_hash(name):
@@ -90,8 +96,7 @@ def load(name: str, scale: str | None = None, seed: int = 0, device: torch.devic
     recipes._recipe(name)
     data = corpus(name, scale)
     filename = key(name, scale, seed, data)
-    current = session.current()
-    dev = torch.device(device) if device else (current.device if current else torch.device("cpu"))
+    dev = _device(device)
     label = f"{name} ({scale}, seed {seed})"
     places = [*((d / filename, "the shared zoo") for d in shared_folders()), (folder() / filename, "the cache")]
     if shipped:
@@ -127,9 +132,7 @@ def first_steps(name: str, steps: int, scale: str | None = None, seed: int = 0,
     Its history can be laid over the stored model's: the two agree step for step up to ``steps``.
     """
     scale = _scale.check_scale(scale) if scale else _scale.get_scale()
-    current = session.current()
-    dev = torch.device(device) if device else (current.device if current else torch.device("cpu"))
-    model, metrics = _trained(name, scale, seed, corpus(name, scale), dev, stop=steps)
+    model, metrics = _trained(name, scale, seed, corpus(name, scale), _device(device), stop=steps)
     return Trained(model.eval(), metrics)
 
 
