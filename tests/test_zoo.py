@@ -133,8 +133,8 @@ def test_clear_removes_only_zoo_files(tiny, capsys):
 
 
 def test_errors_name_what_is_valid(tiny):
-    with pytest.raises(ValueError, match="no model 'gpt-shakespeare' in the zoo: it has gpt-grammar, gpt-python, "
-                       "gpt-python-large"):
+    with pytest.raises(ValueError, match="no model 'gpt-shakespeare' in the zoo: it has denoiser, gpt-grammar, "
+                       "gpt-python, gpt-python-large, segmenter, segmenter-noskips, tiny"):
         zoo.load("gpt-shakespeare")
     with pytest.raises(ValueError, match="valid scales are"):
         zoo.load("tiny", scale="huge")
@@ -153,6 +153,10 @@ def test_real_recipes_data_and_models_fit():
     for name in zoo.RECIPES:
         c = zoo.corpus(name, "ci")
         model = zoo.RECIPES[name].build(c, "ci")
+        if isinstance(c, zoo.Pictures):  # images in, a map of the same height and width out
+            x, target = c.val[0][:2], c.val[-1][:2]
+            assert model(x).shape[-2:] == target.shape[-2:] and len(c.train[0]) >= 1000
+            continue
         assert isinstance(model, GPT) and model.tokens.num_embeddings == len(c.vocab)
         assert c.train_ids.max() < len(c.vocab) and len(c.val_ids) > 1000
     large = zoo.RECIPES["gpt-python-large"].build

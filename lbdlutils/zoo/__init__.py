@@ -20,17 +20,20 @@ from pathlib import Path
 
 import torch
 
-from .. import env, session, train
+from .. import env, session
 from .. import scale as _scale
-from . import recipes, store
+from . import recipes, store, vision
 from .recipes import RECIPES, Corpus, Recipe, Trained, corpus
+from .replay import replay_gap, show_history
 from .store import SUFFIX, key
+from .vision import Pictures
 
 _read, _write = store.read, store.write  # the file format's two halves (tests race them)
 PACKAGE = Path(__file__).resolve().parent / "weights"  # the shipped models (python -m lbdlutils.zoo --ship)
 
-__all__ = ["Corpus", "PACKAGE", "RECIPES", "Recipe", "SUFFIX", "Trained", "build", "clear", "corpus", "first_steps",
-           "folder", "key", "load", "recipes", "shared_folders", "ship", "store"]
+__all__ = ["Corpus", "PACKAGE", "Pictures", "RECIPES", "Recipe", "SUFFIX", "Trained", "build", "clear", "corpus",
+           "first_steps", "folder", "key", "load", "recipes", "replay_gap", "shared_folders", "ship", "show_history",
+           "store", "vision"]
 
 
 def folder() -> Path:
@@ -55,18 +58,18 @@ def _device(device: torch.device | str | None) -> torch.device:
     return torch.device(device) if device else (current.device if current else torch.device("cpu"))
 
 
-def _from_file(path: Path, name: str, data: Corpus, scale: str) -> tuple[torch.nn.Module, dict]:
+def _from_file(path: Path, name: str, data: Corpus | Pictures, scale: str) -> tuple[torch.nn.Module, dict]:
     state = store.read(path)
     if state.get("code", store.code_hash(name)) != store.code_hash(name):
         raise ValueError("it was trained by another version of the code")
-    if tuple(state.get("vocab", data.vocab.chars)) != data.vocab.chars:
+    if tuple(state.get("vocab", data.chars)) != data.chars:
         raise ValueError("its vocabulary is not this corpus's")
     model = RECIPES[name].build(data, scale)
     model.load_state_dict(state["state_dict"])  # copies into the model's float32 (a shipped file is float16)
     return model, state["metrics"]
 
 
-def _trained(name: str, scale: str, seed: int, data: Corpus, dev: torch.device,
+def _trained(name: str, scale: str, seed: int, data: Corpus | Pictures, dev: torch.device,
              stop: int | None = None) -> tuple[torch.nn.Module, dict]:
     recipe = RECIPES[name]
     part = f" (its first {stop} steps)" if stop else ""
@@ -120,7 +123,7 @@ def load(name: str, scale: str | None = None, seed: int = 0, device: torch.devic
         return Trained(model.to(dev).eval(), metrics)
     model, metrics = _trained(name, scale, seed, data, dev)
     state_dict = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    state = {"state_dict": state_dict, "metrics": metrics, "code": store.code_hash(name), "vocab": data.vocab.chars}
+    state = {"state_dict": state_dict, "metrics": metrics, "code": store.code_hash(name), "vocab": data.chars}
     store.write(folder() / filename, state)
     return Trained(model.eval(), metrics)
 
@@ -142,9 +145,9 @@ def ship(name: str, scale: str, seed: int = 0, out: Path = PACKAGE) -> dict:
     model, metrics = _trained(name, scale, seed, data, torch.device("cpu"))
     half = {k: v.detach().half() if v.is_floating_point() else v.detach() for k, v in model.state_dict().items()}
     model.load_state_dict(half)  # what a reader will load: the held-out loss is measured on it
-    metrics |= {"shipped val loss": train.lm_loss(model.eval(), data.val_ids), "python": platform.python_version(),
+    metrics |= {"shipped val loss": RECIPES[name].evaluate(model.eval(), data), "python": platform.python_version(),
                 "torch": str(torch.__version__), "data": key(name, scale, seed, data)}
-    state = {"state_dict": half, "metrics": metrics, "code": store.code_hash(name), "vocab": data.vocab.chars}
+    state = {"state_dict": half, "metrics": metrics, "code": store.code_hash(name), "vocab": data.chars}
     store.write(Path(out) / store.shipped_name(name, scale, seed), state)
     return metrics
 

@@ -24,8 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.ship:
         for name in args.names or sorted(RECIPES):
             m = ship(name, args.scale, args.seed)
-            print(f"{name} ({args.scale}): {m['train_seconds']:.1f} s, held-out loss {m['shipped val loss']:.3f} "
-                  f"nats/char (float16)")
+            print(f"{name} ({args.scale}): {m['train_seconds']:.1f} s, held-out loss {m['shipped val loss']:.4g} "
+                  f"{RECIPES[name].unit} (float16)")
         return 0
     if args.out is None:
         p.error("--out DIR is needed (or --ship)")

@@ -1,4 +1,4 @@
-"""The zoo's recipes: the models several chapters share, each with its data, its model and its training."""
+"""The zoo's recipes: each model's data, its untrained model, its training and its held-out score."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from torch import nn
 from .. import scale as _scale
 from .. import train
 from ..data import text
-from ..models import gpt
+from ..models import gpt, unet
+from . import vision
 
 
 class Corpus(NamedTuple):
@@ -22,6 +23,15 @@ class Corpus(NamedTuple):
     train_ids: torch.Tensor
     val_ids: torch.Tensor
 
+    @property
+    def chars(self) -> tuple[str, ...]:
+        """The vocabulary's characters, which a stored model must share."""
+        return self.vocab.chars
+
+    def tensors(self) -> tuple[torch.Tensor, ...]:
+        """Every tensor, in a fixed order: what a zoo file's key hashes."""
+        return self.train_ids, self.val_ids
+
 
 class Trained(NamedTuple):
     """What :func:`load` returns: the model (in eval mode, on the session's device) and its metrics."""
@@ -30,14 +40,26 @@ class Trained(NamedTuple):
     metrics: dict[str, Any]
 
 
+def lm_val_loss(model: nn.Module, data: Corpus) -> float:
+    """Held-out cross-entropy of a language model, in nats per character."""
+    return train.lm_loss(model, data.val_ids)
+
+
+LM_CODE = (gpt, train.train_lm, train.lm_batch, train.adamw, train.warmup_cosine)
+
+
 @dataclass(frozen=True)
 class Recipe:
-    """How to make one zoo model: its data, its untrained model, and its training (which returns metrics)."""
+    """How to make one zoo model: its data, its untrained model, its training (which returns the history),
+    how it is scored on held-out data (and in what unit), and the code its stored files are keyed by."""
 
     description: str
-    corpus: Callable[[str], Corpus]
-    build: Callable[[Corpus, str], nn.Module]  # (data, scale) -> the untrained model
+    corpus: Callable[[str], Corpus | vision.Pictures]  # scale -> the data
+    build: Callable[[Any, str], nn.Module]  # (data, scale) -> the untrained model
     fit: Callable[..., dict[str, Any]]  # (model, data, scale, seed, stop=None) -> the training history
+    evaluate: Callable[[nn.Module, Any], float] = lm_val_loss  # (model, data) -> held-out loss
+    unit: str = "nats/char"
+    code: tuple[Any, ...] = LM_CODE  # besides corpus, build and fit: the modules and functions they rely on
 
 
 def _python_corpus(scale: str, chars: int | None = None) -> Corpus:
@@ -96,6 +118,14 @@ RECIPES: dict[str, Recipe] = {
                                _fit_python_large),
     "gpt-grammar": Recipe("character GPT (2 layers, 4 heads, width 64, context 64) on the grammar corpus",
                           _grammar_corpus, lambda c, scale: gpt.GPT(len(c.vocab), 64, 4, 2, 64), _fit_grammar),
+    "denoiser": Recipe("U-Net denoiser (one halving, width 32, no normalisation) for Gaussian noise of "
+                       f"σ = {vision.SIGMA} on crops of the sample photos",
+                       vision.denoiser_data, vision.build_denoiser, vision.fit_denoiser, vision.denoiser_val_loss,
+                       "MSE", (unet, vision)),
+    **{f"segmenter{'' if skips else '-noskips'}": Recipe(
+        f"U-Net segmenter (two halvings, width 16, pyramid pooling, {'with' if skips else 'without'} skips) of "
+        "procedural scenes into background and three shapes", vision.segmentation_data, vision.segmenter(skips),
+        vision.fit_segmenter, vision.segmentation_val_loss, "nats/pixel", (unet, vision)) for skips in (True, False)},
 }
 
 
@@ -105,6 +135,6 @@ def _recipe(name: str) -> Recipe:
     return RECIPES[name]
 
 
-def corpus(name: str, scale: str | None = None) -> Corpus:
-    """The data a zoo model is trained on (vocabulary, training and held-out token streams)."""
+def corpus(name: str, scale: str | None = None) -> Corpus | vision.Pictures:
+    """The data a zoo model is trained on: its training and held-out tokens (with their vocabulary) or images."""
     return _recipe(name).corpus(_scale.check_scale(scale) if scale else _scale.get_scale())

@@ -14,9 +14,8 @@ from typing import Any
 
 import torch
 
-from .. import train
-from ..models import gpt
 from .recipes import Corpus, _recipe
+from .vision import Pictures
 
 SUFFIX = ".lbdlzoo"
 MAGIC = b"lbdlzoo 1\n"
@@ -31,21 +30,20 @@ def _code_bytes(obj: Any) -> bytes:
 
 
 def code_hash(name: str) -> str:
-    """SHA-256 (16 hex digits) of the code that makes zoo model ``name``: its recipe, the GPT, the training loop."""
+    """SHA-256 (16 hex digits) of the code that makes zoo model ``name``: its recipe and the code it relies on."""
     recipe, h = _recipe(name), hashlib.sha256()
-    for part in (recipe.corpus, recipe.build, recipe.fit, gpt, train.train_lm, train.lm_batch, train.adamw,
-                 train.warmup_cosine):
+    for part in (recipe.corpus, recipe.build, recipe.fit, *recipe.code):
         h.update(_code_bytes(part))
     return h.hexdigest()[:16]
 
 
-def key(name: str, scale: str, seed: int, data: Corpus | None = None) -> str:
+def key(name: str, scale: str, seed: int, data: Corpus | Pictures | None = None) -> str:
     """File name of a zoo model: name, scale, seed, and a hash of its training code, data and torch version."""
     h = hashlib.sha256(code_hash(name).encode())
     data = data if data is not None else _recipe(name).corpus(scale)
-    for t in (data.train_ids, data.val_ids):
+    for t in data.tensors():
         h.update(t.numpy().tobytes())
-    h.update("".join(data.vocab.chars).encode() + torch.__version__.split("+")[0].encode())
+    h.update("".join(data.chars).encode() + torch.__version__.split("+")[0].encode())
     return f"{name}-{scale}-seed{seed}-{h.hexdigest()[:16]}{SUFFIX}"
 
 
