@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -135,6 +136,13 @@ def _recipe(name: str) -> Recipe:
     return RECIPES[name]
 
 
+@functools.lru_cache(maxsize=8)
+def _made(make: Callable[[str], Any], scale: str) -> Corpus | vision.Pictures:
+    # Keyed by the recipe's own data function: load, key and first_steps ask for the same data in turn, and
+    # two recipes may share it (the segmenters); a recipe replaced by another function is made afresh.
+    return make(scale)
+
+
 def corpus(name: str, scale: str | None = None) -> Corpus | vision.Pictures:
     """The data a zoo model is trained on: its training and held-out tokens (with their vocabulary) or images."""
-    return _recipe(name).corpus(_scale.check_scale(scale) if scale else _scale.get_scale())
+    return _made(_recipe(name).corpus, _scale.check_scale(scale) if scale else _scale.get_scale())

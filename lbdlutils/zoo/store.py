@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from .recipes import Corpus, _recipe
+from .recipes import Corpus, _recipe, corpus
 from .vision import Pictures
 
 SUFFIX = ".lbdlzoo"
@@ -40,7 +40,7 @@ def code_hash(name: str) -> str:
 def key(name: str, scale: str, seed: int, data: Corpus | Pictures | None = None) -> str:
     """File name of a zoo model: name, scale, seed, and a hash of its training code, data and torch version."""
     h = hashlib.sha256(code_hash(name).encode())
-    data = data if data is not None else _recipe(name).corpus(scale)
+    data = data if data is not None else corpus(name, scale)
     for t in data.tensors():
         h.update(t.numpy().tobytes())
     h.update("".join(data.chars).encode() + torch.__version__.split("+")[0].encode())
