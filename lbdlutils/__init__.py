@@ -10,8 +10,8 @@ Table of contents:
 * data: ``data`` (toys, images, text, splits); models: ``layers``, ``models``, ``zoo`` (train once,
   then load); pieces the chapters derive and later ones reuse: ``optim`` (Adam), ``diffusion`` (DDPM's noise);
 * training: ``train`` (``fit``, ``train_lm``, ``progress``…); figures: ``plot``, ``knobs``,
-  ``show_source``, ``shape_trace``; measuring: ``bench``, ``distributed``; the book: ``book``, ``references``
-  (``lookup`` of index terms, the works cited).
+  ``show_source``, ``add_to_class``, ``shape_trace``; measuring: ``bench``, ``distributed``; the book: ``book``,
+  ``references`` (``lookup`` of index terms, the works cited).
 """
 
 from . import (
@@ -39,7 +39,7 @@ from .plot import LiveCurve, show
 from .references import lookup
 from .scale import SCALES, check_scale, get_scale, pick, resolve_scale, set_scale, steps
 from .session import Session, env_report, seed_everything, setup, where
-from .sourcecode import show_source
+from .sourcecode import add_to_class, show_source
 from .trace import shape_trace
 from .train import accuracy, batches, evaluate, fit, progress
 from .widgets import knobs
@@ -47,7 +47,8 @@ from .widgets import knobs
 __version__ = "0.1.0"
 
 __all__ = [
-    "LiveCurve", "REPO_URL", "SCALES", "Session", "accuracy", "available_cpus", "batches", "bench", "book",
+    "LiveCurve", "REPO_URL", "SCALES", "Session", "accuracy", "add_to_class", "available_cpus", "batches", "bench",
+    "book",
     "check_close", "check_scale", "configure_threads", "cpu_capability", "cpu_quota", "data", "device", "device_reason",
     "diffusion", "distributed", "env", "env_report", "evaluate", "exercise", "expect", "fit", "get_device",
     "get_scale", "is_headless", "knobs", "layers", "lookup", "machine_check", "models", "optim", "pick", "plot",

@@ -13,12 +13,15 @@ from importlib import resources
 from typing import Any
 
 _FILES = {"toc": "lbdl-toc.json", "bibliography": "lbdl-bibliography.json", "index": "lbdl-index.json",
-          "companion": "companion.json"}
+          "companion": "companion.json", "ties": "index-ties.json"}
 
 
 @cache
 def load(name: str) -> dict[str, Any]:
-    """One of the bundled JSON files: ``toc``, ``bibliography``, ``index`` or ``companion``."""
+    """One of the bundled JSON files: ``toc``, ``bibliography``, ``index``, ``companion`` or ``ties``.
+
+    ``ties`` holds which cells treat each index term, as people chose them by reading the cells.
+    """
     if name not in _FILES:
         raise ValueError(f"unknown book data {name!r}: valid are {', '.join(_FILES)}")
     text = resources.files("lbdlutils").joinpath("bookdata", _FILES[name]).read_text(encoding="utf-8")

@@ -132,6 +132,11 @@ def ring_gradients(rank: int, world_size: int, n: int = 64, seed: int = 0) -> to
     return ring_all_reduce(_shard_backward(toy_model(seed), rank, world_size, n, seed)) / world_size
 
 
+def ring_and_ddp_gradients(rank: int, world_size: int, n: int = 64, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Worker: :func:`ring_gradients`, then :func:`ddp_gradients`, in the same processes (one start for both)."""
+    return ring_gradients(rank, world_size, n, seed), ddp_gradients(rank, world_size, n, seed)
+
+
 def full_batch_gradients(n: int = 64, seed: int = 0) -> torch.Tensor:
     """The same gradient computed in one process on the whole batch, for comparison."""
     return _shard_backward(toy_model(seed), 0, 1, n, seed)

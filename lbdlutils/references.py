@@ -118,9 +118,12 @@ def _spellings() -> dict[str, str]:
 
 
 def _resolve(query: str) -> str:
+    if query.strip() in terms():  # exact first: the index has both "Transformer" and "transformer"
+        return query.strip()
     key, by_fold = query.strip().casefold(), _spellings()
+    american = re.sub(r"is(ation|ing|e|ed)\b", r"iz\1", key).replace("modelling", "modeling")  # normalisation
     # "see" references write "Markovian, Decision Process" and "parallelism, pipeline" too
-    for form in (key, key.replace(",", ""), " ".join(reversed(key.split(", ", 1)))):
+    for form in (key, key.replace(",", ""), " ".join(reversed(key.split(", ", 1))), american):
         if form in by_fold:
             return by_fold[form]
     raise _closest(query, list(terms()), "a term of the book's index")

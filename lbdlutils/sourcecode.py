@@ -1,9 +1,11 @@
-"""Show the code of shared models where a chapter introduces them, highlighted in every client."""
+"""Show the code of shared models where a chapter introduces them, highlighted in every client; and
+``add_to_class``, which lets a notebook define a class over several short cells."""
 
 from __future__ import annotations
 
 import inspect
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +43,11 @@ def show_source(obj: Any) -> None:
     from IPython.display import display
 
     display({"text/markdown": f"{title}\n\n```python\n{src}\n```", "text/plain": src}, raw=True)
+
+
+def add_to_class(cls: type, name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: attach the function below to ``cls`` as method ``name`` (default: its own), over several cells."""
+    def attach(method: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(cls, name or method.__name__, method)
+        return method
+    return attach

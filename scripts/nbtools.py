@@ -71,58 +71,21 @@ FIGURE = re.compile(r"""Fig\. (\d+\.\d+)\s*·\s*([^"'\n]+)""")
 HEADING = re.compile(r"^(#{1,4}) (.+)$", re.M)
 
 
-# The book's index terms that the notebooks write another way (an abbreviation, the usual short name).
-ALIASES = {
-    "affine operation": ["affine"], "artificial neural network": ["neural network"],
-    "batch normalization": ["batch norm", "BatchNorm"], "layer normalization": ["layer norm", "LayerNorm"],
-    "bias vector": ["bias", "biases"], "cache memory": ["cache"], "computational cost": ["FLOPs", "cost"],
-    "CLS token": ["class token"], "context size": ["context"], "convnet": ["convolutional network", "CNN"],
-    "Contrastive Language-Image Pre-training": ["CLIP"], "cross-attention block": ["cross-attention"],
-    "density modeling": ["density modelling"], "Distributed Data Parallelism": ["DDP", "data parallelism"],
-    "embedding layer": ["nn.Embedding", "embedding"],
-    "GNN": ["graph neural network", "graph network"], "gradient norm clipping": ["clipping", "clip_grad_norm"],
-    "Graphics Processing Unit": ["GPU"], "hidden state": ["state h_t", "hidden"], "hyperbolic tangent": ["tanh"],
-    "image synthesis": ["image generation"], "text synthesis": ["text generation"], "LLM": ["language model"],
-    "Low-Rank Adaptation": ["LoRA"], "Markovian Decision Process": ["MDP", "Markov decision process"],
-    "MDP": ["Markov decision process"], "memory requirement": ["memory"], "memory speed": ["bandwidth"],
-    "metric learning": ["triplet loss", "contrastive loss"], "peak performance": ["peak"],
-    "pre-trained model": ["pre-trained", "pretrained"], "random initialization": ["initialisation", "init"],
-    "rectified linear unit": ["ReLU"], "self-supervised learning": ["self-supervised"], "softargmax": ["softmax"],
-    "supervised learning": ["supervised"], "universal approximation theorem": ["universal approximation"],
-    "unsupervised learning": ["unsupervised", "self-supervised"], "RL": ["reinforcement learning"],
-    "Natural Language Processing": ["NLP", "language model"], "NLP": ["language model"],
-    "downstream task": ["linear probe", "fine-tun"], "local minimum": ["minimum"], "framework": ["PyTorch"],
-    "chain-of-thought": ["chain of thought"], "denoising autoencoder": ["denoiser"],
-    "image processing": ["image denoising", "denoising"],
-    "feed-forward block": ["feed-forward", "MLP block", "mlp"], "Markovian property": ["Markov"],
-    "pipeline parallelism": ["pipeline"], "Tensor Processing Unit": ["TPU"], "reversible layer": ["reversible"],
-    "layer reversible": ["reversible"], "layer normalizing": ["normalization layer", "normalisation", "norm layer"],
-    "layer fully connected": ["fully connected", "fully-connected"], "model parametric": ["parametric"],
-    "autoencoder denoising": ["denoiser"], "parameter hyper": ["hyper-parameter", "hyperparameter"],
-    "policy optimal": ["optimal policy", "greedy policy"], "residual connection": ["residual", "skip connection"],
-    "variational bound": ["ELBO", "evidence lower bound"], "activation map": ["activations", "feature map"],
-    "model pre-trained": ["pre-trained", "pretrained"], "model causal": ["causal"],
-    "layer embedding": ["nn.Embedding", "token embedding"],
-}
-
-
 @cache
-def index_patterns() -> dict[str, re.Pattern[str]]:
-    """One regular expression per term of the book's index; a subentry is "term sub" or "sub term"."""
-    data = json.loads((Path(__file__).resolve().parent.parent / "lbdlutils" / "bookdata" / "lbdl-index.json")
+def index_ties() -> dict[tuple[str, str], list[str]]:
+    """(notebook file, cell id) -> the book's index terms that cell treats, as reviewers tied them.
+
+    Read from ``lbdlutils/bookdata/index-ties.json`` (term -> notebook -> cell ids), which people edit:
+    a term is tied to a cell because someone read the cell, never because a word matched.
+    """
+    data = json.loads((Path(__file__).resolve().parent.parent / "lbdlutils" / "bookdata" / "index-ties.json")
                       .read_text(encoding="utf-8"))
-    forms: dict[str, list[str]] = {}
-    for entry in data["entries"]:
-        forms[entry["term"]] = [entry["term"]]
-        for sub in entry["subentries"]:
-            name = f"{entry['term']} {sub['term']}"
-            forms[name] = [name, f"{sub['term']} {entry['term']}"]
-
-    def pattern(name: str) -> str:
-        written = [re.sub(r"\s*\(.*\)", "", f) for f in forms[name]] + ALIASES.get(name, [])  # drop "(derivative)"
-        return "|".join(r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", f)) for f in written)
-
-    return {name: re.compile(r"(?<![\w-])(?:" + pattern(name) + r")(?:s|es)?(?![\w-])", re.I) for name in forms}
+    out: dict[tuple[str, str], list[str]] = {}
+    for term, by_notebook in data["ties"].items():
+        for file, ids in by_notebook.items():
+            for cid in ids:
+                out.setdefault((file, cid), []).append(term)
+    return out
 
 
 def companion_entry(path: Path) -> dict[str, Any]:
@@ -144,9 +107,7 @@ def companion_entry(path: Path) -> dict[str, Any]:
                     section = title.strip() if len(hashes) == 2 else section
         row = {"id": cid, "index": index, "type": cell.get("cell_type"), "section": section,
                "tags": cell.get("metadata", {}).get("tags", [])}
-        # chapters 10-11 talk about the index and the works; chapters 1-9 treat them
-        treats = entry["chapter"] <= 9 and section != "Summary"  # not the "Next:" teaser
-        terms = [t for t, pattern in index_patterns().items() if pattern.search(text)] if treats else []
+        terms = index_ties().get((path.name, cid), [])
         if terms:
             row["terms"] = terms
         if cell.get("cell_type") == "code":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-from pathlib import Path
 
 import nbformat
 import nbtools as notebooks
@@ -219,20 +218,14 @@ def test_markdown_math_is_well_formed(nb):
 
 
 MAX_CELL_LINES = 25  # CONTRIBUTING: about 15 lines a cell, never over 25
-LONG_CELLS = json.loads((Path(__file__).parent / "long_cells_to_split.json").read_text())
 
 
-def test_no_code_cell_over_25_lines_but_the_listed_ones(nb):
-    """A ratchet: the cells listed in tests/long_cells_to_split.json are still to split (issue 29); no other
-    cell may pass 25 lines, and a listed cell that has been split must leave the list."""
+def test_no_code_cell_over_25_lines(nb):
+    """CONTRIBUTING's rhythm: a reader meets short cells; a long one is split where a figure or a check ends."""
     path, data = nb
     long = {c["id"]: len(notebooks.source(c).rstrip("\n").split("\n")) for c in data["cells"]
             if c["cell_type"] == "code" and len(notebooks.source(c).rstrip("\n").split("\n")) > MAX_CELL_LINES}
-    listed = set(LONG_CELLS.get(path.name, []))
-    new = {i: n for i, n in long.items() if i not in listed}
-    assert not new, f"{path.name}: code cells over {MAX_CELL_LINES} lines (id: lines), split them: {new}"
-    done = listed - set(long)
-    assert not done, f"{path.name}: cells now short enough, remove them from tests/long_cells_to_split.json: {done}"
+    assert not long, f"{path.name}: code cells over {MAX_CELL_LINES} lines (id: lines), split them: {long}"
 
 
 def _bound_names(code: str) -> list[tuple[str, str]]:

@@ -35,7 +35,23 @@ def test_most_terms_resolve_and_every_notebook_is_reachable():
     resolved = [t for t, f in found.items() if f.places]
     assert len(resolved) >= 0.9 * len(found), sorted(set(found) - set(resolved))
     reached = {p.notebook for f in found.values() for p in f.places}
-    assert reached == {nb["file"] for nb in lbdl.book.companion() if nb["chapter"] <= 9}  # 10-11 are about them
+    assert reached == {nb["file"] for nb in lbdl.book.companion() if nb["chapter"] <= 10}  # 11 is the index itself
+
+
+def test_index_ties_are_read_not_matched_and_point_at_real_cells():
+    """Each term is tied to cells someone read (bookdata/index-ties.json); a stale or solution cell fails."""
+    rows = {(nb["file"], c["id"]): c for nb in lbdl.book.companion() for c in nb["cells"]}  # solutions are left out
+    for term, by_notebook in lbdl.book.load("ties")["ties"].items():
+        assert term in references.terms(), term
+        for file, ids in by_notebook.items():
+            assert ids and all((file, cid) in rows for cid in ids), (term, file, ids)
+    # what word matching used to tie: Python's return, torch.minimum, the KV cache, torch.Generator
+    assert {p.notebook[:2] for p in lbdl.lookup("return").places} == {"06"}  # reinforcement learning's return
+    assert not lbdl.lookup("local minimum").places
+    assert {p.notebook[:2] for p in lbdl.lookup("cache memory").places} == {"02"}
+    assert all(p.notebook[:2] == "09" for p in lbdl.lookup("generator").places)
+    assert lbdl.lookup("tokenizer").places and lbdl.lookup("layer attention").demo is not None
+    assert lbdl.lookup("batch normalisation").term == "batch normalization"  # British spelling
 
 
 def test_unknown_terms_and_keys_say_what_is_close():
