@@ -1,7 +1,7 @@
 """The book's bibliography and index, tied to the companion's notebooks (chapters 10 and 11).
 
 ``lookup("dropout")`` resolves an index term (following its "see" references) to the notebook sections
-that treat it, with links for GitHub and JupyterLab, and the smallest code cell that shows it;
+that treat it, with links for GitHub and JupyterLab, and a code cell that shows it (the first the reviewers tied);
 ``cited("kingma2014")`` lists the code cells that implement or check a work (cells tagged
 ``cite:KEY``). Everything reads package data, so it works from a plain ``pip install`` (Colab).
 """
@@ -86,7 +86,7 @@ def terms() -> dict[str, dict[str, Any]]:
 
 @dataclass
 class Found:
-    """What ``lookup`` returns: the term, its pages, the sections that treat it and the smallest demo."""
+    """What ``lookup`` returns: the term, its pages, the sections that treat it and a demo cell."""
 
     term: str
     pages: list[int]
@@ -101,14 +101,18 @@ class Found:
         lines += [f"- {p.markdown()}" for p in self.places] or ["- no notebook treats it yet"]
         if self.demo:
             demo = self.demo
-            lines.append(f"\nSmallest demo: cell `{demo.cell}` ({demo.lines} lines) in {demo.markdown()}")
+            lines.append(f"\nDemo: cell `{demo.cell}` ({demo.lines} lines) in {demo.markdown()}")
         return "\n".join(lines)
 
 
 @cache
 def _spellings() -> dict[str, str]:
     """Every way a term may be asked (case folded) -> the term: "attention layer" or "layer, attention"."""
-    by_fold = {t.casefold(): t for t in terms()}
+    tied = set(book.load("ties")["ties"])
+    by_fold: dict[str, str] = {}
+    for t in terms():  # "Transformer" and "transformer" fold alike: the one a cell treats answers
+        if t.casefold() not in by_fold or (t in tied and by_fold[t.casefold()] not in tied):
+            by_fold[t.casefold()] = t
     for entry in book.load("index")["entries"]:
         for sub in entry["subentries"]:
             name = f"{entry['term']} {sub['term']}"
@@ -117,16 +121,38 @@ def _spellings() -> dict[str, str]:
     return by_fold
 
 
+def _compact(text: str) -> str:
+    return re.sub(r"[\s,-]", "", text)
+
+
 def _resolve(query: str) -> str:
     if query.strip() in terms():  # exact first: the index has both "Transformer" and "transformer"
         return query.strip()
     key, by_fold = query.strip().casefold(), _spellings()
-    american = re.sub(r"is(ation|ing|e|ed)\b", r"iz\1", key).replace("modelling", "modeling")  # normalisation
+    american = re.sub(r"is(ation|ing|e|ed|er|ers)\b", r"iz\1", key).replace("modelling", "modeling")  # optimiser
     # "see" references write "Markovian, Decision Process" and "parallelism, pipeline" too
-    for form in (key, key.replace(",", ""), " ".join(reversed(key.split(", ", 1))), american):
-        if form in by_fold:
-            return by_fold[form]
+    forms = [key, key.replace(",", ""), " ".join(reversed(key.split(", ", 1))), american]
+    forms += [f[:-1] for f in forms if f.endswith("s")]  # "GPUs", "Transformers"
+    compact = {_compact(k): v for k, v in by_fold.items()}  # "hyperparameter", "cross entropy", "fine tuning"
+    for form in forms:
+        if form in by_fold or _compact(form) in compact:
+            return by_fold.get(form) or compact[_compact(form)]
     raise _closest(query, list(terms()), "a term of the book's index")
+
+
+def _demo(followed: list[str], rows: dict[tuple[str, str], tuple[str, dict[str, Any]]]) -> Place | None:
+    """The first code cell the ties name for these terms, chapter by chapter, in the reviewers' order, passing
+    over exercises (a stub until solved) and cells that only show a helper's source; else the smallest."""
+    ties, found = book.load("ties")["ties"], []
+    for t in followed:
+        for file in sorted(ties.get(t, {})):
+            for cid in ties[t][file]:
+                if (file, cid) in rows and rows[file, cid][1]["type"] == "code":
+                    section, cell = rows[file, cid]
+                    found.append((Place(file, section, cid, cell.get("lines", 0)), cell))
+    good = [p for p, c in found if "exercise" not in c["tags"]
+            and not ("show_source" in c.get("uses", []) and c.get("lines", 0) <= 4)]
+    return good[0] if good else min((p for p, _ in found), key=lambda p: p.lines, default=None)
 
 
 def lookup(query: str) -> Found:
@@ -140,18 +166,19 @@ def lookup(query: str) -> Found:
         if t not in followed:
             followed.append(t)
             todo += [_resolve(s) for s in terms()[t]["see"]]
+    if not info["pages"] and not info["see"]:  # a heading only ("residual"): its subentries answer
+        followed += [t for t in terms() if t.startswith(term + " ")]
     places: list[Place] = []
-    cells: list[Place] = []
+    rows: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
     for nb in _notebooks():
         for cell in nb["cells"]:
+            rows[nb["file"], cell["id"]] = (cell["section"], cell)
             if set(cell.get("terms", [])) & set(followed):
                 place = _section_place(nb, cell["section"])
                 if place not in places:
                     places.append(place)
-                if cell["type"] == "code":
-                    cells.append(Place(nb["file"], cell["section"], cell["id"], cell.get("lines", 0)))
-    demo = min(cells, key=lambda p: p.lines) if cells else None
-    return Found(term, info["pages"], followed[1:], places, demo)
+    pages = info["pages"] or sorted({p for t in followed for p in terms()[t]["pages"]})
+    return Found(term, pages, followed[1:], places, _demo(followed, rows))
 
 
 # The bibliography -------------------------------------------------------------------------------

@@ -52,6 +52,11 @@ def test_index_ties_are_read_not_matched_and_point_at_real_cells():
     assert all(p.notebook[:2] == "09" for p in lbdl.lookup("generator").places)
     assert lbdl.lookup("tokenizer").places and lbdl.lookup("layer attention").demo is not None
     assert lbdl.lookup("batch normalisation").term == "batch normalization"  # British spelling
+    assert lbdl.lookup("cross entropy").term == "cross-entropy" and lbdl.lookup("GPUs").term == "GPU"
+    assert lbdl.lookup("residual").places  # a heading of the index only: its subentries answer
+    assert lbdl.lookup("return").demo.cell == "361cdfe3"  # not the exercise's stub before it
+    demo = lbdl.lookup("attention operator").demo  # the reviewers' first code cell, not a show_source call
+    assert demo.notebook.startswith("04") and demo.lines > 4
 
 
 def test_unknown_terms_and_keys_say_what_is_close():
