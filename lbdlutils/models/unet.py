@@ -42,7 +42,7 @@ class UNet(nn.Module):
 
     ``skips=False`` drops the skip connections (the decoder sees only the bottleneck);
     ``pyramid=True`` adds pyramid pooling at the bottleneck; ``norm=False`` removes the group
-    normalisations (a denoiser must keep the intensities it is given).
+    normalisations (chapter 6's denoiser, for one noise level, does without them; chapter 7's keeps them).
     """
 
     def __init__(self, c_in: int = 3, c_out: int = 3, width: int = 16, depth: int = 2, skips: bool = True,
