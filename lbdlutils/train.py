@@ -70,8 +70,7 @@ def batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, shuffle: bool = T
 def accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of rows of ``logits`` (N×C) whose arg-max equals the label ``y`` (N)."""
     if logits.ndim != 2 or y.ndim != 1 or len(logits) != len(y):
-        raise ValueError(f"accuracy needs logits (N, C) and labels (N,), got {tuple(logits.shape)} "
-                         f"and {tuple(y.shape)}")
+        raise ValueError(f"accuracy needs logits (N, C) and labels (N,), got {tuple(logits.shape)}, {tuple(y.shape)}")
     return (logits.argmax(1) == y).float().mean().item()
 
 
@@ -128,13 +127,15 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int, lr: 
 
 
 def optimize(model: nn.Module, loss_of_step: Callable[[int], torch.Tensor], steps: int, lr: float,
-             desc: str = "training", weight_decay: float = 1e-4) -> float:
-    """AdamW, one-cycle schedule, ``steps`` calls of ``loss_of_step(step)`` (it draws its own batch); last loss."""
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+             desc: str = "training", weight_decay: float = 1e-4, stop: int | None = None,
+             after_step: Callable[[int, float], None] | None = None) -> float:
+    """AdamW, one-cycle schedule, ``steps`` calls of ``loss_of_step(step)`` (it draws its own batch); last loss.
+    ``stop`` ends after that many steps, on the whole run's schedule; ``after_step(step, loss)`` follows each."""
+    if not isinstance(steps, int) or steps < 1 or not (stop is None or isinstance(stop, int) and 1 <= stop <= steps):
+        raise ValueError(f"steps must be a positive integer, stop must be an integer from 1 to steps: {steps}, {stop}")
     opt = torch.optim.AdamW(model.parameters(), lr, weight_decay=weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.15)
-    bar = progress(range(steps), desc=desc)
+    bar = progress(range(stop or steps), desc=desc)
     for step in bar:
         loss = loss_of_step(step)
         opt.zero_grad(set_to_none=True)
@@ -143,6 +144,8 @@ def optimize(model: nn.Module, loss_of_step: Callable[[int], torch.Tensor], step
         schedule.step()
         if step % 50 == 0 or step == steps - 1:
             bar.set_postfix(loss=round(loss.item(), 4))
+        if after_step is not None:
+            after_step(step, loss.item())
     return loss.item()
 
 
@@ -168,14 +171,12 @@ def lm_loss(model: nn.Module, ids: torch.Tensor, context: int | None = None, max
     if n < 1:
         raise ValueError(f"{len(ids)} held-out tokens make no window of {context + 1}")
     starts = torch.linspace(0, len(ids) - context - 1, n).long()
-    device = next(model.parameters()).device
-    was_training, total = model.training, 0.0
+    device, was_training, total = next(model.parameters()).device, model.training, 0.0
     model.eval()
     for chunk in starts.split(batch_size):
         offsets = chunk[:, None] + torch.arange(context)
-        logits = model(ids[offsets].to(device))
-        total += nn.functional.cross_entropy(logits.flatten(0, 1), ids[offsets + 1].to(device).flatten(),
-                                             reduction="sum").item()
+        total += nn.functional.cross_entropy(model(ids[offsets].to(device)).flatten(0, 1),
+                                             ids[offsets + 1].to(device).flatten(), reduction="sum").item()
     model.train(was_training)
     return total / (n * context)
 

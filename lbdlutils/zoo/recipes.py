@@ -47,6 +47,7 @@ def lm_val_loss(model: nn.Module, data: Corpus) -> float:
 
 
 LM_CODE = (gpt, train.train_lm, train.lm_batch, train.adamw, train.warmup_cosine)
+IMAGE_CODE = (unet, vision, train.optimize)  # vision.fit_images trains through optimize
 
 
 @dataclass(frozen=True)
@@ -122,11 +123,11 @@ RECIPES: dict[str, Recipe] = {
     "denoiser": Recipe("U-Net denoiser (one halving, width 32, no normalisation) for Gaussian noise of "
                        f"σ = {vision.SIGMA} on crops of the sample photos",
                        vision.denoiser_data, vision.build_denoiser, vision.fit_denoiser, vision.denoiser_val_loss,
-                       "MSE", (unet, vision)),
+                       "MSE", IMAGE_CODE),
     **{f"segmenter{'' if skips else '-noskips'}": Recipe(
         f"U-Net segmenter (two halvings, width 16, pyramid pooling, {'with' if skips else 'without'} skips) of "
         "procedural scenes into background and three shapes", vision.segmentation_data, vision.segmenter(skips),
-        vision.fit_segmenter, vision.segmentation_val_loss, "nats/pixel", (unet, vision)) for skips in (True, False)},
+        vision.fit_segmenter, vision.segmentation_val_loss, "nats/pixel", IMAGE_CODE) for skips in (True, False)},
 }
 
 

@@ -37,25 +37,20 @@ def fit_images(model: nn.Module, loss_of_step: Callable[[int], torch.Tensor], ev
     The history has ``step`` (0: before training), ``train loss`` (mean since the previous record; None
     at step 0) and ``val loss``. ``stop`` ends the run after that many steps, keeping the whole run's schedule.
     """
-    if stop is not None and not (isinstance(stop, int) and 1 <= stop <= steps):
-        raise ValueError(f"stop must be an integer from 1 to steps ({steps}), got {stop!r}")
-    opt = torch.optim.AdamW(model.parameters(), lr, weight_decay=weight_decay)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.15)
     history: dict[str, list] = {"step": [0], "train loss": [None], "val loss": [evaluate()]}  # None: JSON-safe
     running: list[float] = []
-    for step in train.progress(range(stop or steps), desc=desc):
-        model.train()
-        loss = loss_of_step(step)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        schedule.step()
-        running.append(loss.item())
+
+    def record(step: int, loss: float) -> None:
+        running.append(loss)
         if (step + 1) % every == 0 or step + 1 == (stop or steps):
             history["step"].append(step + 1)
             history["train loss"].append(sum(running) / len(running))
             history["val loss"].append(evaluate())
-            running = []
+            running.clear()
+        model.train()  # evaluate may leave it in eval mode
+
+    model.train()
+    train.optimize(model, loss_of_step, steps, lr, desc, weight_decay, stop=stop, after_step=record)
     model.eval()
     return history
 
