@@ -45,6 +45,21 @@ def test_digits_bundled_offline():
         data.digits(size=4)
 
 
+def test_digits_on_a_canvas():
+    centred, placed = data.digits(seed=3), data.digits(seed=3, canvas=12)
+    x, y = placed.train
+    assert x.shape[1:] == (1, 12, 12) and torch.equal(y, centred.train[1])
+    # each image holds its digit's pixels, unchanged, at one position; nothing else is lit
+    assert torch.allclose(x.sum((1, 2, 3)), centred.train[0].sum((1, 2, 3)))
+    rows, cols = x[:, 0].sum(2) > 0, x[:, 0].sum(1) > 0
+    first_rows = rows.float().argmax(1)
+    assert len(set(first_rows.tolist())) > 3 and bool(cols.any(1).all())  # positions vary
+    assert torch.equal(x, data.digits(seed=3, canvas=12).train[0])  # the seed fixes them
+    assert data.digits(canvas=8).train[0].shape[1:] == (1, 8, 8)
+    with pytest.raises(ValueError, match="canvas must be an integer >= 16"):
+        data.digits(size=16, canvas=12)
+
+
 @pytest.mark.parametrize("name,classes", [("moons", 2), ("circles", 2), ("spirals", 3), ("blobs", 5)])
 def test_toy_2d(name, classes):
     x, y = data.toy_2d(name, 300, seed=0)

@@ -11,15 +11,25 @@ from .splits import Split, check_n, split
 PHOTOS = ("china.jpg", "flower.jpg")
 
 
-def digits(size: int = 8, fractions: tuple[float, float, float] = (0.6, 0.2, 0.2), seed: int = 0) -> Split:
+def digits(size: int = 8, fractions: tuple[float, float, float] = (0.6, 0.2, 0.2), seed: int = 0,
+           canvas: int | None = None) -> Split:
     """scikit-learn's bundled 1,797 handwritten digits: x (N, 1, size, size) in [0, 1], y (N,) in 0..9.
 
     ``size`` > 8 upsamples bilinearly (e.g. 16 or 28 for architectures that need more pixels).
+    ``canvas`` > ``size`` pastes each digit at a random position (drawn from ``seed``) on a black
+    canvas×canvas image: the same digits, now anywhere, where looking up the nearest one fails.
     """
     check_n(size, "size", 8)
     x, y = _bundled_digits()
     if size != 8:
         x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    if canvas is not None:
+        check_n(canvas, "canvas", size)
+        corners = torch.randint(0, canvas - size + 1, (len(x), 2), generator=torch.Generator().manual_seed(seed))
+        placed = x.new_zeros(len(x), 1, canvas, canvas)
+        for image, digit, (top, left) in zip(placed, x, corners.tolist()):
+            image[:, top:top + size, left:left + size] = digit
+        x = placed
     return split(x, y, fractions, seed)  # split indexes, so callers get copies, never the cache
 
 
