@@ -17,7 +17,7 @@ def digits(size: int = 8, fractions: tuple[float, float, float] = (0.6, 0.2, 0.2
 
     ``size`` > 8 upsamples bilinearly (e.g. 16 or 28 for architectures that need more pixels).
     ``canvas`` > ``size`` pastes each digit at a random position (drawn from ``seed``) on a black
-    canvas×canvas image: the same digits, now anywhere, where looking up the nearest one fails.
+    canvas×canvas image: the same digits, now anywhere, where looking up the nearest one does much worse.
     """
     check_n(size, "size", 8)
     x, y = _bundled_digits()
