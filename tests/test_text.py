@@ -66,3 +66,24 @@ def test_count_loss_matches_counting_by_hand():
     assert text.count_loss(2, train, val, 3) == pytest.approx(-math.log((1 + 1) / (2 + 3)))
     with pytest.raises(ValueError, match="order must be 1"):
         text.count_loss(3, train, val, 3)
+
+
+def test_backoff_loss_by_hand_and_normalised():
+    # order 1, "aab" over 3 characters: Witten-Bell gives a (2 + 2/3) / (3 + 2) = 8/15
+    assert math.isclose(text.backoff_loss(1, "aab", "a", 3), -math.log(8 / 15))
+    train, chars = "abcab cab acb", "abc "
+    for context in ("ab", "ca", "zz", "b "):  # seen, seen, unseen, seen once
+        total = sum(math.exp(-text.backoff_loss(3, train, context + c, len(chars))) for c in chars)
+        assert math.isclose(total, 1.0), context
+    with pytest.raises(ValueError, match="order must be a positive integer"):
+        text.backoff_loss(0, train, "ab", 4)
+    with pytest.raises(ValueError, match="at least order = 3"):
+        text.backoff_loss(3, train, "ab", 4)
+
+
+def test_docs_corpus_is_english_in_the_python_vocabulary():
+    docs = text.docs_corpus(20_000)
+    assert len(docs) == 20_000 and set(docs) <= set(text.PYTHON_CHARS) and docs == text.docs_corpus(20_000)
+    assert docs.count(" the ") > 50 and docs not in text.python_corpus(200_000)
+    with pytest.raises(ValueError, match="fewer than"):
+        text.docs_corpus(10**8)

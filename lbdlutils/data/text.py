@@ -4,7 +4,9 @@
   the exact text depends on the Python version, so compare numbers within one environment).
 * :func:`grammar_corpus`: sentences from a small stochastic grammar whose entropy per character,
   :func:`grammar_entropy`, is known exactly, so a language model's loss can be held against its floor.
-* :func:`count_loss`: the trivial baselines of a language model, unigram and bigram counts.
+* :func:`docs_corpus`: English prose, Python's own documentation as ``pydoc`` ships it.
+* :func:`count_loss`: the trivial baselines of a language model, unigram and bigram counts;
+  :func:`backoff_loss`, counts of longer contexts interpolated with shorter ones (Witten–Bell).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import math
 import random
 import sysconfig
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,6 +131,31 @@ def python_corpus(n_chars: int = 1_000_000, stdlib: str | Path | None = None) ->
     return "".join(parts)[:n_chars]
 
 
+_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+                            "\u2014": "-", "\u2026": "..."})
+
+
+def docs_corpus(n_chars: int = 400_000) -> str:
+    """``n_chars`` characters of English prose: the topics of Python's own documentation, sorted.
+
+    They ship with Python (``pydoc_data``, a package :func:`python_corpus` does not read), about
+    465,000 characters; typographic quotes and dashes become ASCII ones and other characters outside
+    :data:`PYTHON_CHARS` spaces, so a model of Python source reads them with its own vocabulary. The
+    text differs a little between Python versions.
+    """
+    if not isinstance(n_chars, int) or n_chars < 1:
+        raise ValueError(f"n_chars must be a positive integer, got {n_chars!r}")
+    try:
+        from pydoc_data.topics import topics
+    except ImportError as err:  # some trimmed Pythons leave it out
+        raise FileNotFoundError("this Python has no pydoc_data package, which docs_corpus reads") from err
+    allowed, text = set(PYTHON_CHARS), "".join(topics[k] for k in sorted(topics)).expandtabs(4)
+    text = "".join(c if c in allowed else " " for c in text.translate(_TYPOGRAPHY))
+    if len(text) < n_chars:
+        raise ValueError(f"Python's documentation has {len(text):,} characters, fewer than the {n_chars:,} asked")
+    return text[:n_chars]
+
+
 @dataclass(frozen=True)
 class CharVocab:
     """A character-level vocabulary: ``encode`` maps text to a 1-D int64 tensor, ``decode`` back."""
@@ -171,3 +199,31 @@ def count_loss(order: int, train_ids: torch.Tensor, val_ids: torch.Tensor, vocab
         return -p[val_ids].log().mean().item()
     pairs = torch.bincount(train_ids[:-1] * V + train_ids[1:], minlength=V * V).view(V, V) + 1.0
     return -(pairs / pairs.sum(1, keepdim=True))[val_ids[:-1], val_ids[1:]].log().mean().item()
+
+
+def backoff_loss(order: int, train: str, val: str, vocab_size: int) -> float:
+    """Held-out nats per character of counts with up to ``order`` − 1 characters of context.
+
+    Witten–Bell interpolation: each context's counts are mixed with the next shorter context's
+    estimate, the more so the more different characters followed it, down to the uniform over
+    ``vocab_size``; so an unseen context or character never gets probability zero.
+    """
+    if not isinstance(order, int) or order < 1:
+        raise ValueError(f"order must be a positive integer, got {order!r}")
+    if len(val) < order:
+        raise ValueError(f"val needs at least order = {order} characters, got {len(val)}")
+    counts: list[defaultdict[str, Counter[str]]] = [defaultdict(Counter) for _ in range(order)]
+    for i, c in enumerate(train):
+        for k in range(min(order, i + 1)):
+            counts[k][train[i - k:i]][c] += 1
+    totals = [{h: (sum(n.values()), len(n)) for h, n in level.items()} for level in counts]
+    nll = 0.0
+    for i in range(order - 1, len(val)):
+        p = 1.0 / vocab_size
+        for k in range(order):  # shortest context first: each longer one refines the estimate below it
+            seen = counts[k].get(val[i - k:i])
+            if seen:
+                total, kinds = totals[k][val[i - k:i]]
+                p = (seen[val[i]] + kinds * p) / (total + kinds)
+        nll -= math.log(p)
+    return nll / (len(val) - order + 1)
