@@ -87,3 +87,14 @@ def test_docs_corpus_is_english_in_the_python_vocabulary():
     assert docs.count(" the ") > 50 and docs not in text.python_corpus(200_000)
     with pytest.raises(ValueError, match="fewer than"):
         text.docs_corpus(10**8)
+
+
+def test_count_models_and_english_parts():
+    parts = text.english_parts()
+    assert [len(parts[k]) for k in ("test", "val", "train")] == [30_000, 10_000, 20_000]
+    assert "".join(parts.values()) == text.docs_corpus(60_000)
+    train, test = parts["train"][:3000], parts["test"][:500]
+    losses = text.count_models(train, test, 96, background="def f(x):\n    return x\n")
+    assert list(losses) == ["3-gram", "4-gram", "5-gram", "5-gram, background + train"]
+    assert losses["4-gram"] == text.backoff_loss(4, train, test, 96)
+    assert list(text.count_models(train, test, 96, orders=(2,))) == ["2-gram"]

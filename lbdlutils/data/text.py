@@ -6,7 +6,8 @@
   :func:`grammar_entropy`, is known exactly, so a language model's loss can be held against its floor.
 * :func:`docs_corpus`: English prose, Python's own documentation as ``pydoc`` ships it.
 * :func:`count_loss`: the trivial baselines of a language model, unigram and bigram counts;
-  :func:`backoff_loss`, counts of longer contexts interpolated with shorter ones (Witten–Bell).
+  :func:`backoff_loss`, counts of longer contexts interpolated with shorter ones (Witten–Bell), and
+  :func:`count_models`, several of them, the baselines of an adaptation to :func:`english_parts`.
 """
 
 from __future__ import annotations
@@ -156,6 +157,13 @@ def docs_corpus(n_chars: int = 400_000) -> str:
     return text[:n_chars]
 
 
+def english_parts() -> dict[str, str]:
+    """Chapters 3 and 8's English task: :func:`docs_corpus` cut into test (30,000 characters), validation
+    (10,000) and train (20,000), in that order."""
+    docs = docs_corpus(60_000)
+    return {"test": docs[:30_000], "val": docs[30_000:40_000], "train": docs[40_000:]}
+
+
 @dataclass(frozen=True)
 class CharVocab:
     """A character-level vocabulary: ``encode`` maps text to a 1-D int64 tensor, ``decode`` back."""
@@ -227,3 +235,14 @@ def backoff_loss(order: int, train: str, val: str, vocab_size: int) -> float:
                 p = (seen[val[i]] + kinds * p) / (total + kinds)
         nll -= math.log(p)
     return nll / (len(val) - order + 1)
+
+
+def count_models(train: str, test: str, vocab_size: int, background: str = "",
+                 orders: tuple[int, ...] = (3, 4, 5)) -> dict[str, float]:
+    """Held-out nats per character of :func:`backoff_loss` at each order on ``train``; with a ``background``
+    text (what a model was pretrained on), also the highest order on the background followed by ``train``."""
+    losses = {f"{k}-gram": backoff_loss(k, train, test, vocab_size) for k in orders}
+    if background:
+        top = orders[-1]
+        losses[f"{top}-gram, background + train"] = backoff_loss(top, background + train, test, vocab_size)
+    return losses
